@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up this machine and runs every test: the Rust workspace (pallet, runtime and node unit
+# tests) and then the end-to-end suite, which drives `datdot-node --dev` with polkadot.js.
+# Tests and the node share the release profile, so the dependency graph compiles once.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+"$here/setup.sh"
+# shellcheck source=env.sh
+source "$here/env.sh"
+cd "$DATDOT_ROOT"
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "build datdot-node (release)"
+cargo build --release --locked -p datdot-node
+
+step "cargo test --workspace (release)"
+cargo test --release --locked --workspace
+
+step "end-to-end suite (polkadot.js against datdot-node)"
+cd tests/e2e
+npm ci --no-audit --no-fund
+DATDOT_NODE="$CARGO_TARGET_DIR/release/datdot-node" npm test

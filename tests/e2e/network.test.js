@@ -1,0 +1,55 @@
+// `--chain local`: Alice and Bob, two validators on loopback, author and finalize together.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, connect, waitForHead, waitFor } from './lib/node.js';
+
+const nodes = [];
+const apis = [];
+
+after(async () => {
+  for (const api of apis) await api.disconnect();
+  for (const node of nodes) await node.stop();
+});
+
+test('two validators on loopback produce and finalize blocks together', { timeout: 240_000 }, async () => {
+  // Validators of a non-dev chain need a fixed network key.
+  const nodeKey = (n) => n.toString(16).padStart(64, '0');
+  const alice = await startNode(['--chain', 'local', '--alice', '--validator', '--node-key', nodeKey(1)]);
+  nodes.push(alice);
+  const aliceApi = await connect(alice);
+  apis.push(aliceApi);
+  const aliceId = (await aliceApi.rpc.system.localPeerId()).toString();
+  const bob = await startNode(['--chain', 'local', '--bob', '--validator', '--node-key', nodeKey(2),
+    '--bootnodes', `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${aliceId}`]);
+  nodes.push(bob);
+
+  const bobApi = await connect(bob);
+  apis.push(bobApi);
+
+  const health = await waitFor(async () => {
+    const h = await bobApi.rpc.system.health();
+    return h.peers.toNumber() >= 1 && h;
+  }, { what: 'Bob to connect to Alice' });
+  assert.ok(health.peers.toNumber() >= 1);
+
+  // Both authorities must author. Aura's author of a block is authorities[slot % count], the
+  // slot coming from the block's Aura pre-runtime digest.
+  const authorities = (await bobApi.query.aura.authorities()).map((a) => a.toString());
+  assert.equal(authorities.length, 2);
+  const authors = new Set();
+  const finalized = await waitForHead((cb) => bobApi.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= 3, 180_000);
+  for (let n = 1; n <= finalized.number.toNumber(); n++) {
+    const header = await bobApi.rpc.chain.getHeader(await bobApi.rpc.chain.getBlockHash(n));
+    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'aura');
+    assert.ok(preRuntime, `block ${n} has no Aura digest`);
+    const slot = bobApi.createType('u64', preRuntime.asPreRuntime[1]).toBigInt();
+    authors.add(authorities[Number(slot % BigInt(authorities.length))]);
+  }
+  assert.equal(authors.size, 2, `expected blocks by both validators, got ${[...authors].join(', ')}`);
+
+  const aliceFinal = await waitForHead((cb) => aliceApi.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= finalized.number.toNumber(), 60_000);
+  const aliceHash = await aliceApi.rpc.chain.getBlockHash(finalized.number.toNumber());
+  const bobHash = await bobApi.rpc.chain.getBlockHash(finalized.number.toNumber());
+  assert.equal(aliceHash.toHex(), bobHash.toHex(), 'the two nodes finalized different blocks');
+  assert.ok(aliceFinal.number.toNumber() >= 3);
+});
