@@ -1,0 +1,189 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use datdot_primitives::{
+		AccountDirectory, BenchmarkId, ContractDirectory, ContractId, JobId, PlanDirectory,
+		ProviderRegistry, Ratings, ScheduleJob,
+	};
+	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_system::pallet_prelude::*;
+
+	/// An open benchmark of this runtime.
+	pub type BenchmarkOf<T> = Benchmark<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::MaxHostersPerContract,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The plans, for the sponsor.
+		type Plans: PlanDirectory<Self::AccountId>;
+		/// The contracts, for their hosters.
+		type Contracts: ContractDirectory<Self::AccountId>;
+		/// The attestor pools.
+		type Providers: ProviderRegistry<Self::AccountId>;
+		/// Where measurements are counted.
+		type Ratings: Ratings<Self::AccountId>;
+		/// The accounts, for signing keys and the attestor's location.
+		type Accounts: AccountDirectory<Self::AccountId>;
+		/// Where periodic benchmarks and deadlines go.
+		type Scheduler: ScheduleJob<BlockNumberFor<Self>>;
+		/// On-chain randomness for drawing attestors.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// Blocks between a contract's periodic benchmarks.
+		#[pallet::constant]
+		type BenchmarkPeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks the attestor has to report.
+		#[pallet::constant]
+		type BenchmarkTimeout: Get<BlockNumberFor<Self>>;
+		/// The most hosters per contract.
+		#[pallet::constant]
+		type MaxHostersPerContract: Get<u32>;
+		/// Random draws before no attestor is found for this try.
+		#[pallet::constant]
+		type MaxDrawAttempts: Get<u32>;
+		/// Sets up other pallets' state for this pallet's benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
+		/// Weights of the calls and jobs, from benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The id the next benchmark gets.
+	#[pallet::storage]
+	pub type NextBenchmarkId<T> = StorageValue<_, BenchmarkId, ValueQuery>;
+
+	/// Open benchmarks by id.
+	#[pallet::storage]
+	pub type Benchmarks<T: Config> = StorageMap<_, Twox64Concat, BenchmarkId, BenchmarkOf<T>>;
+
+	/// The open benchmark of each contract (at most one).
+	#[pallet::storage]
+	pub type OpenBenchmarks<T: Config> = StorageMap<_, Twox64Concat, ContractId, BenchmarkId>;
+
+	/// The next periodic benchmark job of each active contract.
+	#[pallet::storage]
+	pub type PeriodicJobs<T: Config> = StorageMap<_, Twox64Concat, ContractId, JobId>;
+
+	/// Counts random draws, so draws in the same block differ.
+	#[pallet::storage]
+	pub type DrawNonce<T> = StorageValue<_, u64, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An attestor must measure these hosters by the deadline.
+		ProvidePerformanceBenchmark {
+			/// The benchmark.
+			benchmark: BenchmarkId,
+			/// The attestor who measures.
+			attestor: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+			/// The hosters to measure.
+			hosters: BoundedVec<T::AccountId, T::MaxHostersPerContract>,
+			/// The last block in which a report counts.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A benchmark's measurements were recorded in the attestor's region.
+		BenchmarkRecorded {
+			/// The benchmark.
+			benchmark: BenchmarkId,
+			/// The attestor.
+			attestor: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+		},
+		/// A benchmark was not reported in time.
+		BenchmarkMissed {
+			/// The benchmark.
+			benchmark: BenchmarkId,
+			/// The attestor who failed to report.
+			attestor: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No live contract has this id.
+		UnknownContract,
+		/// The contract's plan is gone.
+		UnknownPlan,
+		/// Only the plan's sponsor may request a benchmark.
+		NotSponsor,
+		/// The contract has no hoster to measure, or is paused.
+		NothingToMeasure,
+		/// The contract already has an open benchmark.
+		BenchmarkPending,
+		/// No attestor could be drawn.
+		NoAttestor,
+		/// No open benchmark has this id.
+		UnknownBenchmark,
+		/// The caller is not the benchmark's attestor.
+		NotBenchmarkAttestor,
+		/// The report does not give one measurement per hoster of the benchmark.
+		WrongHosters,
+		/// A hoster's proof of contact does not verify.
+		BadContactProof,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// The sponsor asks for a performance benchmark of a contract's hosters now.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::performance_benchmark_request())]
+		pub fn performance_benchmark_request(
+			origin: OriginFor<T>,
+			data: BenchmarkRequest,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request(who, data.contract)
+		}
+
+		/// The assigned attestor reports its measurements with the hosters' proofs of contact.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::performance_benchmark_response(
+			T::MaxHostersPerContract::get()
+		))]
+		pub fn performance_benchmark_response(
+			origin: OriginFor<T>,
+			rating: BenchmarkReport<T::AccountId>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_response(who, rating)
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+}

@@ -1,0 +1,156 @@
+//! Contract records, matching rounds and the inputs of the hosting calls.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::fmt::Debug;
+use datdot_primitives::{ChunkRange, ContractStatus, JobId, PlanId, Region, Role};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// How far a position of a contract is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum PositionState {
+	/// No provider yet (before matching, or waiting for a replacement).
+	Vacant,
+	/// Hoster and encoder booked; the setup attestor has not confirmed the copy yet.
+	SettingUp,
+	/// The hoster holds its copy and is challenged.
+	Hosted,
+}
+
+/// One hoster's place in a contract.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Position<AccountId> {
+	/// The region the position is served in.
+	pub region: Region,
+	/// The hoster.
+	pub hoster: Option<AccountId>,
+	/// The encoder preparing the hoster's copy (released once the copy is confirmed).
+	pub encoder: Option<AccountId>,
+	/// How far the position is.
+	pub state: PositionState,
+}
+
+/// A stored contract.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxHosters))]
+#[codec(mel_bound(AccountId: MaxEncodedLen, BlockNumber: MaxEncodedLen))]
+pub struct Contract<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxHosters: Get<u32>,
+> {
+	/// The plan it belongs to.
+	pub plan: PlanId,
+	/// The chunks it covers.
+	pub range: ChunkRange,
+	/// Where it is in its life.
+	pub status: ContractStatus,
+	/// Its positions, one per hoster.
+	pub positions: BoundedVec<Position<AccountId>, MaxHosters>,
+	/// The attestor checking the setup of its positions.
+	pub attestor: Option<AccountId>,
+	/// Hosters that failed or left this contract lately; they are not drawn for it again.
+	pub departed: BoundedVec<AccountId, MaxHosters>,
+	/// Failed matching or repair tries since the last success.
+	pub attempts: u32,
+	/// Whether its plan's start has come.
+	pub started: bool,
+	/// The block it first became active.
+	pub active_since: Option<BlockNumber>,
+	/// The pending deadline or retry job, cancelled when it is no longer needed.
+	pub pending_job: Option<JobId>,
+}
+
+/// An attestor's proposed providers for a contract, by position.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxHosters))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct Selection<AccountId: Clone + PartialEq + Eq + Debug, MaxHosters: Get<u32>> {
+	/// The hoster of each position.
+	pub hosters: BoundedVec<AccountId, MaxHosters>,
+	/// The encoder of each position.
+	pub encoders: BoundedVec<AccountId, MaxHosters>,
+}
+
+/// What `submit_matching` takes.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SelectionInput<AccountId> {
+	/// The hoster of each position, in position order.
+	pub hosters: Vec<AccountId>,
+	/// The encoder of each position, in position order.
+	pub encoders: Vec<AccountId>,
+}
+
+/// A matching in progress: the drawn attestors, the shared seed and the votes so far.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxAttestors, MaxHosters))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct MatchingRound<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	MaxAttestors: Get<u32>,
+	MaxHosters: Get<u32>,
+> {
+	/// The attestors drawn for this round.
+	pub attestors: BoundedVec<AccountId, MaxAttestors>,
+	/// The seed their selections permute with.
+	pub seed: H256,
+	/// Each attestor's submitted selection.
+	pub votes: BoundedVec<(AccountId, Selection<AccountId, MaxHosters>), MaxAttestors>,
+}
+
+/// One setup result in a `hosting_setup_report`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct HosterSetup<AccountId> {
+	/// The hoster reported on.
+	pub hoster: AccountId,
+	/// The hoster's ed25519 signature over the setup message if its copy is good; `None` if
+	/// the setup failed.
+	pub signature: Option<[u8; 64]>,
+}
+
+/// What `hosting_setup_report` takes.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct SetupReport<AccountId> {
+	/// The contract.
+	pub contract: u64,
+	/// One entry per position being set up.
+	pub results: Vec<HosterSetup<AccountId>>,
+}
+
+/// One changed place in a `RepairHosting` event.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Repair<AccountId> {
+	/// The position (for the attestor: `u8::MAX`).
+	pub position: u8,
+	/// Which provider was changed.
+	pub role: Role,
+	/// Who left or failed.
+	pub old: Option<AccountId>,
+	/// Who took over; `None` while the place is vacant.
+	pub new: Option<AccountId>,
+}

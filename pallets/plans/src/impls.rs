@@ -1,0 +1,326 @@
+//! The bodies of the plan calls, the plan's end, and what other pallets may know of plans.
+
+use alloc::vec::Vec;
+use codec::Encode;
+use datdot_primitives::{
+	AccountDirectory, AccountUsage, ChunkIndex, ChunkRange, ContractManager, EndReason, Job,
+	PlanDirectory, PlanId, PlanTerms, Region, ScheduleJob,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::ed25519;
+use sp_runtime::{
+	traits::{Saturating, Verify},
+	DispatchResult,
+};
+
+use crate::{
+	BalanceOf, Config, Error, Event, Feed, HoldReason, NextPlanId, Pallet, PlanInput, PlanOf,
+	PlanUpdate, Plans, SponsorPlans, WeightInfo,
+};
+
+impl<T: Config> Pallet<T> {
+	/// How many contracts `ranges` cut into, counting at most `MaxRanges + 1` ranges (enough
+	/// to price the call; more is refused anyway).
+	pub fn contracts_needed(ranges: &[ChunkRange]) -> u32 {
+		let per_contract = T::MaxChunksPerContract::get().max(1);
+		ranges
+			.iter()
+			.take(T::MaxRanges::get() as usize + 1)
+			.map(|range| range.len().div_ceil(per_contract))
+			.fold(0u32, |total, n| total.saturating_add(n))
+			.min(T::MaxContractsPerPlan::get())
+	}
+
+	/// The message a feed key signs: the SCALE encoding of `(root, length)`.
+	pub fn feed_message(feed: &Feed) -> Vec<u8> {
+		(feed.root, feed.length).encode()
+	}
+
+	fn check_feed(feed: &Feed, signature: &[u8; 64]) -> Result<(), Error<T>> {
+		ensure!(feed.length > 0, Error::<T>::EmptyFeed);
+		let signature = ed25519::Signature::from_raw(*signature);
+		let key = ed25519::Public::from_raw(feed.public_key);
+		ensure!(
+			signature.verify(Self::feed_message(feed).as_slice(), &key),
+			Error::<T>::BadFeedSignature
+		);
+		Ok(())
+	}
+
+	fn check_ranges(ranges: &[ChunkRange], length: ChunkIndex) -> Result<(), Error<T>> {
+		ensure!(!ranges.is_empty(), Error::<T>::NoRanges);
+		ensure!(ranges.len() <= T::MaxRanges::get() as usize, Error::<T>::TooManyRanges);
+		let mut previous_end = 0;
+		for range in ranges {
+			ensure!(!range.is_empty(), Error::<T>::EmptyRange);
+			ensure!(range.end <= length, Error::<T>::RangeOutOfFeed);
+			ensure!(range.start >= previous_end, Error::<T>::RangesOverlap);
+			previous_end = range.end;
+		}
+		Ok(())
+	}
+
+	/// Cuts `ranges` into contract ranges of at most `MaxChunksPerContract` chunks.
+	fn cut(ranges: &[ChunkRange]) -> Result<Vec<ChunkRange>, Error<T>> {
+		let size = T::MaxChunksPerContract::get().max(1);
+		let mut cuts = Vec::new();
+		for range in ranges {
+			let mut start = range.start;
+			while start < range.end {
+				ensure!(
+					cuts.len() < T::MaxContractsPerPlan::get() as usize,
+					Error::<T>::TooManyContracts
+				);
+				let end = start.saturating_add(size).min(range.end);
+				cuts.push(ChunkRange { start, end });
+				start = end;
+			}
+		}
+		Ok(cuts)
+	}
+
+	fn checked_regions(
+		input: Vec<Vec<u8>>,
+	) -> Result<BoundedVec<Region, T::MaxRegionsPerPlan>, Error<T>> {
+		ensure!(!input.is_empty(), Error::<T>::NoRegions);
+		ensure!(input.len() <= T::MaxRegionsPerPlan::get() as usize, Error::<T>::TooManyRegions);
+		let mut regions = Vec::with_capacity(input.len());
+		for bytes in input {
+			let region = Region::new(&bytes).map_err(|_| Error::<T>::InvalidRegion)?;
+			if !regions.contains(&region) {
+				regions.push(region);
+			}
+		}
+		Ok(BoundedVec::truncate_from(regions))
+	}
+
+	fn deposit_for(contracts: u32) -> BalanceOf<T> {
+		T::ContractDeposit::get()
+			.saturating_mul(contracts.into())
+			.saturating_add(T::PlanDeposit::get())
+	}
+
+	pub(crate) fn do_subscribe(
+		who: T::AccountId,
+		input: PlanInput<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(T::Accounts::has_account(&who), Error::<T>::NoAccount);
+		ensure!(
+			SponsorPlans::<T>::get(&who) < T::MaxPlansPerSponsor::get(),
+			Error::<T>::TooManyPlans
+		);
+		Self::check_feed(&input.feed, &input.signature)?;
+		Self::check_ranges(&input.ranges, input.feed.length)?;
+		let regions = Self::checked_regions(input.regions)?;
+		let hosters = input.hosters.unwrap_or_else(T::DefaultHosters::get);
+		ensure!(
+			(1..=T::MaxHostersPerContract::get()).contains(&hosters),
+			Error::<T>::InvalidHosterCount
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(input.start >= now, Error::<T>::StartInPast);
+		if let Some(end) = input.end {
+			ensure!(end > input.start, Error::<T>::InvalidEnd);
+		}
+		let cuts = Self::cut(&input.ranges)?;
+
+		let plan_id = NextPlanId::<T>::mutate(|next| {
+			let id = *next;
+			*next = next.saturating_add(1);
+			id
+		});
+		let deposit = Self::deposit_for(cuts.len() as u32);
+		T::Currency::hold(&HoldReason::PlanDeposit.into(), &who, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let contracts = T::Hosting::open(plan_id, &cuts)?;
+		let start_job =
+			T::Scheduler::schedule(input.start, Job::StartPlan(plan_id), input.priority)?;
+		let end_job = input
+			.end
+			.map(|end| T::Scheduler::schedule(end, Job::PlanEnd(plan_id), input.priority))
+			.transpose()?;
+
+		let plan = PlanOf::<T> {
+			sponsor: who.clone(),
+			feed: input.feed,
+			ranges: BoundedVec::truncate_from(input.ranges),
+			regions,
+			hosters,
+			start: input.start,
+			end: input.end,
+			min_performance: input.min_performance,
+			priority: input.priority,
+			paused: false,
+			contracts: BoundedVec::truncate_from(contracts),
+			start_job: Some(start_job),
+			end_job,
+			deposit,
+		};
+		let count = plan.contracts.len() as u32;
+		Plans::<T>::insert(plan_id, plan);
+		SponsorPlans::<T>::mutate(&who, |n| n.saturating_inc());
+		Self::deposit_event(Event::PlanSubscribed {
+			plan: plan_id,
+			sponsor: who,
+			contracts: count,
+			start: input.start,
+		});
+		Ok(())
+	}
+
+	fn sponsored(who: &T::AccountId, plan_id: PlanId) -> Result<PlanOf<T>, DispatchError> {
+		let plan = Plans::<T>::get(plan_id).ok_or(Error::<T>::UnknownPlan)?;
+		ensure!(&plan.sponsor == who, Error::<T>::NotSponsor);
+		Ok(plan)
+	}
+
+	pub(crate) fn do_update(
+		who: T::AccountId,
+		plan_id: PlanId,
+		update: PlanUpdate<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		let mut plan = Self::sponsored(&who, plan_id)?;
+		if let Some(end) = update.end {
+			let now = frame_system::Pallet::<T>::block_number();
+			if let Some(end) = end {
+				ensure!(end > plan.start && end > now, Error::<T>::InvalidEnd);
+			}
+			if let Some(job) = plan.end_job.take() {
+				T::Scheduler::cancel(job);
+			}
+			plan.end_job = end
+				.map(|end| T::Scheduler::schedule(end, Job::PlanEnd(plan_id), plan.priority))
+				.transpose()?;
+			plan.end = end;
+		}
+		if let Some(priority) = update.priority {
+			plan.priority = priority;
+		}
+		if let Some(min_performance) = update.min_performance {
+			plan.min_performance = min_performance;
+		}
+		Plans::<T>::insert(plan_id, plan);
+		Self::deposit_event(Event::PlanUpdated { plan: plan_id });
+		Ok(())
+	}
+
+	pub(crate) fn do_pause(who: T::AccountId, plan_id: PlanId) -> Result<u32, DispatchError> {
+		let mut plan = Self::sponsored(&who, plan_id)?;
+		ensure!(!plan.paused, Error::<T>::AlreadyPaused);
+		plan.paused = true;
+		let contracts = plan.contracts.len() as u32;
+		Plans::<T>::insert(plan_id, plan);
+		T::Hosting::pause(plan_id);
+		Self::deposit_event(Event::PausePlan { plan: plan_id });
+		Ok(contracts)
+	}
+
+	pub(crate) fn do_resume(who: T::AccountId, plan_id: PlanId) -> Result<u32, DispatchError> {
+		let mut plan = Self::sponsored(&who, plan_id)?;
+		ensure!(plan.paused, Error::<T>::NotPaused);
+		plan.paused = false;
+		let contracts = plan.contracts.len() as u32;
+		Plans::<T>::insert(plan_id, plan);
+		T::Hosting::resume(plan_id);
+		Self::deposit_event(Event::ResumePlan { plan: plan_id });
+		Ok(contracts)
+	}
+
+	/// Ends a live plan: contracts first (`EndHosting`), then the plan (`EndPlan`). Returns how
+	/// many contracts it had.
+	pub(crate) fn do_end(plan_id: PlanId, reason: EndReason) -> Result<u32, DispatchError> {
+		let plan = Plans::<T>::take(plan_id).ok_or(Error::<T>::UnknownPlan)?;
+		for job in plan.start_job.iter().chain(plan.end_job.iter()) {
+			T::Scheduler::cancel(*job);
+		}
+		T::Hosting::close(plan_id, reason);
+		T::Currency::release(
+			&HoldReason::PlanDeposit.into(),
+			&plan.sponsor,
+			plan.deposit,
+			Precision::BestEffort,
+		)?;
+		SponsorPlans::<T>::mutate_exists(&plan.sponsor, |count| {
+			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
+		Self::deposit_event(Event::EndPlan { plan: plan_id, reason });
+		Ok(plan.contracts.len() as u32)
+	}
+
+	/// The most a plan job can cost.
+	pub fn job_weight(job: &Job) -> Weight {
+		match job {
+			Job::PlanEnd(_) => T::WeightInfo::plan_end(T::MaxContractsPerPlan::get()),
+			_ => Weight::zero(),
+		}
+	}
+
+	/// Runs a plan job: the end block of a plan has come.
+	pub fn run_job(job: Job) -> Weight {
+		match job {
+			Job::PlanEnd(plan_id) => match Self::do_end(plan_id, EndReason::Expired) {
+				Ok(contracts) => T::WeightInfo::plan_end(contracts),
+				// The plan ended earlier; only the lookup was spent.
+				Err(_) => T::DbWeight::get().reads(1),
+			},
+			_ => Weight::zero(),
+		}
+	}
+
+	/// Whether a plan job still acts on a live plan.
+	pub fn job_is_live(job: &Job) -> bool {
+		match job {
+			Job::PlanEnd(plan) | Job::StartPlan(plan) => Plans::<T>::contains_key(plan),
+			_ => true,
+		}
+	}
+
+	/// Every plan's deposit is held, its sponsor counted, and its ranges in its feed.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut counted = 0u32;
+		for (_, plan) in Plans::<T>::iter() {
+			ensure!(SponsorPlans::<T>::get(&plan.sponsor) > 0, "a sponsor's plans are uncounted");
+			ensure!(
+				Self::check_ranges(&plan.ranges, plan.feed.length).is_ok(),
+				"bad stored ranges"
+			);
+			let held = T::Currency::balance_on_hold(&HoldReason::PlanDeposit.into(), &plan.sponsor);
+			ensure!(held >= plan.deposit, "a plan deposit is not on hold");
+			counted.saturating_inc();
+		}
+		let total: u32 = SponsorPlans::<T>::iter_values().fold(0, |a, n| a.saturating_add(n));
+		ensure!(total == counted, "sponsor plan counts disagree with the plans");
+		Ok(())
+	}
+}
+
+impl<T: Config> PlanDirectory<T::AccountId> for Pallet<T> {
+	fn terms(plan_id: PlanId) -> Option<PlanTerms<T::AccountId>> {
+		Plans::<T>::get(plan_id).map(|plan| PlanTerms {
+			sponsor: plan.sponsor,
+			regions: plan.regions.into_inner(),
+			hosters: plan.hosters,
+			min_performance: plan.min_performance,
+			root: plan.feed.root,
+			length: plan.feed.length,
+			priority: plan.priority,
+			paused: plan.paused,
+		})
+	}
+
+	fn end_plan(plan_id: PlanId, reason: EndReason) -> DispatchResult {
+		Self::do_end(plan_id, reason).map(|_| ())
+	}
+}
+
+impl<T: Config> AccountUsage<T::AccountId> for Pallet<T> {
+	fn in_use(who: &T::AccountId) -> bool {
+		SponsorPlans::<T>::contains_key(who)
+	}
+}

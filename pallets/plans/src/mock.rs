@@ -1,0 +1,176 @@
+//! A runtime with `System`, `Balances` and `Plans`; accounts, the scheduler and hosting are
+//! mocks that record what they were asked.
+
+use core::cell::RefCell;
+use datdot_primitives::{
+	AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, Job, JobId, PlanId,
+	Priority, Region, Role, ScheduleJob,
+};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
+use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
+
+use crate as pallet_datdot_plans;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Plans: pallet_datdot_plans,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// What the mocks were asked, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+	Schedule(u64, Job, Priority),
+	Cancel(JobId),
+	Open(PlanId, Vec<ChunkRange>),
+	Pause(PlanId),
+	Resume(PlanId),
+	Close(PlanId, EndReason),
+}
+
+thread_local! {
+	pub static CALLS: RefCell<Vec<Call>> = const { RefCell::new(Vec::new()) };
+	static NEXT_ID: RefCell<u64> = const { RefCell::new(100) };
+}
+
+fn record(call: Call) {
+	CALLS.with(|calls| calls.borrow_mut().push(call));
+}
+
+fn next_id() -> u64 {
+	NEXT_ID.with(|n| {
+		let id = *n.borrow();
+		*n.borrow_mut() = id + 1;
+		id
+	})
+}
+
+/// What the mocks were asked since the test began.
+pub fn calls() -> Vec<Call> {
+	CALLS.with(|calls| calls.borrow().clone())
+}
+
+pub struct MockAccounts;
+impl AccountDirectory<AccountId> for MockAccounts {
+	fn has_account(who: &AccountId) -> bool {
+		*who != STRANGER
+	}
+	fn location(who: &AccountId) -> Option<Region> {
+		Self::has_account(who).then(|| Region::new(b"u3").unwrap())
+	}
+	fn signing_key(who: &AccountId) -> Option<[u8; 32]> {
+		Self::has_account(who).then_some([0; 32])
+	}
+}
+
+pub struct MockScheduler;
+impl ScheduleJob<u64> for MockScheduler {
+	fn schedule(at: u64, job: Job, priority: Priority) -> Result<JobId, DispatchError> {
+		record(Call::Schedule(at, job, priority));
+		Ok(next_id())
+	}
+	fn enqueue(job: Job, priority: Priority) -> Result<JobId, DispatchError> {
+		Self::schedule(0, job, priority)
+	}
+	fn cancel(id: JobId) -> bool {
+		record(Call::Cancel(id));
+		true
+	}
+}
+
+pub struct MockHosting;
+impl ContractManager<AccountId> for MockHosting {
+	fn open(plan: PlanId, ranges: &[ChunkRange]) -> Result<Vec<ContractId>, DispatchError> {
+		record(Call::Open(plan, ranges.to_vec()));
+		Ok(ranges.iter().map(|_| next_id()).collect())
+	}
+	fn pause(plan: PlanId) {
+		record(Call::Pause(plan));
+	}
+	fn resume(plan: PlanId) {
+		record(Call::Resume(plan));
+	}
+	fn close(plan: PlanId, reason: EndReason) {
+		record(Call::Close(plan, reason));
+	}
+	fn hand_over(_: &AccountId, _: Role) -> DispatchResult {
+		Ok(())
+	}
+	fn hand_over_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+}
+
+parameter_types! {
+	pub const PlanDeposit: Balance = 20;
+	pub const ContractDeposit: Balance = 5;
+}
+
+impl crate::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Accounts = MockAccounts;
+	type Scheduler = MockScheduler;
+	type Hosting = MockHosting;
+	type PlanDeposit = PlanDeposit;
+	type ContractDeposit = ContractDeposit;
+	type MaxRanges = ConstU32<3>;
+	type MaxRegionsPerPlan = ConstU32<2>;
+	type DefaultHosters = frame_support::traits::ConstU8<3>;
+	type MaxHostersPerContract = frame_support::traits::ConstU8<5>;
+	type MaxChunksPerContract = ConstU32<100>;
+	type MaxContractsPerPlan = ConstU32<4>;
+	type MaxPlansPerSponsor = ConstU32<2>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+/// Funded below any plan deposit.
+pub const POOR: AccountId = 3;
+/// Has no account.
+pub const STRANGER: AccountId = 4;
+
+/// Runs `test` at block 10 with ALICE and BOB funded, then checks the pallet's invariants.
+pub fn new_test_ext(test: impl FnOnce()) {
+	CALLS.with(|calls| calls.borrow_mut().clear());
+	NEXT_ID.with(|n| *n.borrow_mut() = 100);
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, 1_000), (BOB, 1_000), (POOR, 10), (STRANGER, 1_000)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(10);
+		test();
+		Plans::do_try_state().expect("plan invariants hold");
+	});
+}
+
+/// Fresh storage for the benchmark test suite.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	sp_io::TestExternalities::new(storage)
+}

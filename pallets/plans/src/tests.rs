@@ -1,0 +1,305 @@
+//! Unit tests of the plan calls and the plan's end.
+
+use crate::{mock::*, Error, Event, Feed, HoldReason, PlanInput, PlanUpdate, Plans as PlanStore};
+use datdot_primitives::{
+	AccountUsage, ChunkRange, EndReason, Job, Performance, PlanDirectory, Priority,
+};
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_core::{ed25519, Pair, H256};
+use sp_runtime::DispatchError;
+
+fn feed_pair() -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[42; 32])
+}
+
+fn range(start: u32, end: u32) -> ChunkRange {
+	ChunkRange { start, end }
+}
+
+/// A signed plan for a 500-chunk feed, hosting `ranges` in `u3` from block 20.
+fn plan(ranges: Vec<ChunkRange>) -> PlanInput<u64> {
+	let pair = feed_pair();
+	let feed = Feed { public_key: pair.public().0, root: H256::repeat_byte(7), length: 500 };
+	let signature = pair.sign(&crate::Pallet::<Test>::feed_message(&feed)).0;
+	PlanInput {
+		feed,
+		signature,
+		ranges,
+		regions: vec![b"u3".to_vec()],
+		hosters: None,
+		start: 20,
+		end: Some(80),
+		min_performance: Performance { max_latency_ms: 200, min_bandwidth_kbps: 100 },
+		priority: Priority::Normal,
+	}
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Plans(HoldReason::PlanDeposit), &who)
+}
+
+#[test]
+fn subscribe_cuts_ranges_into_contracts_and_schedules_start_and_end() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(
+			RuntimeOrigin::signed(ALICE),
+			plan(vec![range(0, 150), range(200, 250)])
+		));
+		System::assert_last_event(
+			Event::PlanSubscribed { plan: 0, sponsor: ALICE, contracts: 3, start: 20 }.into(),
+		);
+		assert_eq!(
+			calls(),
+			vec![
+				Call::Open(0, vec![range(0, 100), range(100, 150), range(200, 250)]),
+				Call::Schedule(20, Job::StartPlan(0), Priority::Normal),
+				Call::Schedule(80, Job::PlanEnd(0), Priority::Normal),
+			]
+		);
+		let stored = PlanStore::<Test>::get(0).unwrap();
+		assert_eq!(stored.hosters, 3, "the default");
+		assert_eq!(stored.contracts.into_inner(), vec![100, 101, 102]);
+		assert_eq!(held(ALICE), 20 + 3 * 5);
+		assert!(Plans::in_use(&ALICE));
+		let terms = Plans::terms(0).unwrap();
+		assert_eq!((terms.sponsor, terms.length, terms.paused), (ALICE, 500, false));
+	});
+}
+
+#[test]
+fn subscribe_rejects_bad_feeds_without_change() {
+	new_test_ext(|| {
+		let signed = || RuntimeOrigin::signed(ALICE);
+		let mut forged = plan(vec![range(0, 10)]);
+		forged.feed.length = 501;
+		assert_noop!(Plans::plan_subscribe(signed(), forged), Error::<Test>::BadFeedSignature);
+		let mut other_key = plan(vec![range(0, 10)]);
+		other_key.feed.public_key = [3; 32];
+		assert_noop!(Plans::plan_subscribe(signed(), other_key), Error::<Test>::BadFeedSignature);
+		let mut garbage = plan(vec![range(0, 10)]);
+		garbage.signature = [0; 64];
+		assert_noop!(Plans::plan_subscribe(signed(), garbage), Error::<Test>::BadFeedSignature);
+		let mut empty = plan(vec![range(0, 10)]);
+		empty.feed.length = 0;
+		assert_noop!(Plans::plan_subscribe(signed(), empty), Error::<Test>::EmptyFeed);
+	});
+}
+
+#[test]
+fn subscribe_rejects_bad_ranges_without_change() {
+	new_test_ext(|| {
+		let try_ranges = |ranges| Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(ranges));
+		assert_noop!(try_ranges(vec![]), Error::<Test>::NoRanges);
+		assert_noop!(try_ranges(vec![range(5, 5)]), Error::<Test>::EmptyRange);
+		assert_noop!(try_ranges(vec![range(9, 3)]), Error::<Test>::EmptyRange);
+		assert_noop!(try_ranges(vec![range(400, 501)]), Error::<Test>::RangeOutOfFeed);
+		assert_noop!(try_ranges(vec![range(0, 10), range(5, 20)]), Error::<Test>::RangesOverlap);
+		assert_noop!(try_ranges(vec![range(20, 30), range(0, 10)]), Error::<Test>::RangesOverlap);
+		assert_noop!(
+			try_ranges(vec![range(0, 1), range(2, 3), range(4, 5), range(6, 7)]),
+			Error::<Test>::TooManyRanges
+		);
+		// 500 chunks cut into 5 contracts of 100: more than MaxContractsPerPlan (4).
+		assert_noop!(try_ranges(vec![range(0, 500)]), Error::<Test>::TooManyContracts);
+	});
+}
+
+#[test]
+fn subscribe_rejects_bad_terms_without_change() {
+	new_test_ext(|| {
+		let signed = || RuntimeOrigin::signed(ALICE);
+		let with = |f: &dyn Fn(&mut PlanInput<u64>)| {
+			let mut p = plan(vec![range(0, 10)]);
+			f(&mut p);
+			p
+		};
+		assert_noop!(
+			Plans::plan_subscribe(signed(), with(&|p| p.regions = vec![])),
+			Error::<Test>::NoRegions
+		);
+		assert_noop!(
+			Plans::plan_subscribe(
+				signed(),
+				with(&|p| p.regions = vec![b"u3".to_vec(), b"oo".to_vec()])
+			),
+			Error::<Test>::InvalidRegion
+		);
+		assert_noop!(
+			Plans::plan_subscribe(
+				signed(),
+				with(&|p| p.regions = vec![b"u3".to_vec(), b"u4".to_vec(), b"u5".to_vec()])
+			),
+			Error::<Test>::TooManyRegions
+		);
+		assert_noop!(
+			Plans::plan_subscribe(signed(), with(&|p| p.hosters = Some(0))),
+			Error::<Test>::InvalidHosterCount
+		);
+		assert_noop!(
+			Plans::plan_subscribe(signed(), with(&|p| p.hosters = Some(6))),
+			Error::<Test>::InvalidHosterCount
+		);
+		assert_noop!(
+			Plans::plan_subscribe(signed(), with(&|p| p.start = 9)),
+			Error::<Test>::StartInPast
+		);
+		assert_noop!(
+			Plans::plan_subscribe(signed(), with(&|p| p.end = Some(20))),
+			Error::<Test>::InvalidEnd
+		);
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(STRANGER), plan(vec![range(0, 10)])),
+			Error::<Test>::NoAccount
+		);
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(POOR), plan(vec![range(0, 10)])),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::root(), plan(vec![range(0, 10)])),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_sponsor_has_a_bounded_number_of_plans() {
+	new_test_ext(|| {
+		for _ in 0..2 {
+			assert_ok!(Plans::plan_subscribe(
+				RuntimeOrigin::signed(ALICE),
+				plan(vec![range(0, 10)])
+			));
+		}
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])),
+			Error::<Test>::TooManyPlans
+		);
+	});
+}
+
+#[test]
+fn update_moves_the_end_job_and_changes_terms() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		let update = PlanUpdate {
+			end: Some(Some(90)),
+			priority: Some(Priority::High),
+			min_performance: Some(Performance { max_latency_ms: 50, min_bandwidth_kbps: 1 }),
+		};
+		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, update));
+		System::assert_last_event(Event::PlanUpdated { plan: 0 }.into());
+		let stored = PlanStore::<Test>::get(0).unwrap();
+		assert_eq!((stored.end, stored.priority), (Some(90), Priority::High));
+		assert_eq!(stored.min_performance.max_latency_ms, 50);
+		let tail = calls().split_off(3);
+		assert_eq!(
+			tail,
+			vec![Call::Cancel(102), Call::Schedule(90, Job::PlanEnd(0), Priority::Normal)]
+		);
+		// Removing the end cancels its job and schedules none.
+		let no_end = PlanUpdate { end: Some(None), priority: None, min_performance: None };
+		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, no_end));
+		assert_eq!(PlanStore::<Test>::get(0).unwrap().end_job, None);
+	});
+}
+
+#[test]
+fn update_rejects_strangers_and_bad_ends_without_change() {
+	new_test_ext(|| {
+		let keep = PlanUpdate { end: None, priority: Some(Priority::Low), min_performance: None };
+		assert_noop!(
+			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, keep.clone()),
+			Error::<Test>::UnknownPlan
+		);
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_noop!(
+			Plans::plan_update(RuntimeOrigin::signed(BOB), 0, keep),
+			Error::<Test>::NotSponsor
+		);
+		let early = PlanUpdate { end: Some(Some(15)), priority: None, min_performance: None };
+		assert_noop!(
+			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, early),
+			Error::<Test>::InvalidEnd
+		);
+	});
+}
+
+#[test]
+fn pause_and_resume_toggle_the_plan_and_tell_hosting() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_noop!(Plans::plan_resume(RuntimeOrigin::signed(ALICE), 0), Error::<Test>::NotPaused);
+		assert_noop!(Plans::plan_pause(RuntimeOrigin::signed(BOB), 0), Error::<Test>::NotSponsor);
+		assert_noop!(
+			Plans::plan_pause(RuntimeOrigin::signed(ALICE), 7),
+			Error::<Test>::UnknownPlan
+		);
+		assert_ok!(Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0));
+		System::assert_last_event(Event::PausePlan { plan: 0 }.into());
+		assert!(Plans::terms(0).unwrap().paused);
+		assert_noop!(
+			Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::AlreadyPaused
+		);
+		assert_noop!(Plans::plan_resume(RuntimeOrigin::signed(BOB), 0), Error::<Test>::NotSponsor);
+		assert_ok!(Plans::plan_resume(RuntimeOrigin::signed(ALICE), 0));
+		System::assert_last_event(Event::ResumePlan { plan: 0 }.into());
+		assert!(!Plans::terms(0).unwrap().paused);
+		assert_eq!(calls().split_off(3), vec![Call::Pause(0), Call::Resume(0)]);
+	});
+}
+
+#[test]
+fn unsubscribe_closes_contracts_cancels_jobs_and_returns_the_deposit() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_noop!(
+			Plans::plan_unsubscribe(RuntimeOrigin::signed(BOB), 0),
+			Error::<Test>::NotSponsor
+		);
+		assert_ok!(Plans::plan_unsubscribe(RuntimeOrigin::signed(ALICE), 0));
+		System::assert_last_event(
+			Event::EndPlan { plan: 0, reason: EndReason::Unsubscribed }.into(),
+		);
+		assert_eq!(
+			calls().split_off(3),
+			vec![Call::Cancel(101), Call::Cancel(102), Call::Close(0, EndReason::Unsubscribed)]
+		);
+		assert_eq!(held(ALICE), 0);
+		assert!(!Plans::in_use(&ALICE));
+		assert!(Plans::terms(0).is_none());
+		assert_noop!(
+			Plans::plan_unsubscribe(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::UnknownPlan
+		);
+	});
+}
+
+#[test]
+fn the_end_block_ends_the_plan_by_itself() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert!(Plans::job_is_live(&Job::PlanEnd(0)));
+		Plans::run_job(Job::PlanEnd(0));
+		System::assert_last_event(Event::EndPlan { plan: 0, reason: EndReason::Expired }.into());
+		assert!(!Plans::job_is_live(&Job::PlanEnd(0)));
+		assert!(!Plans::job_is_live(&Job::StartPlan(0)));
+		// Running it again finds nothing and changes nothing.
+		let events = System::events().len();
+		Plans::run_job(Job::PlanEnd(0));
+		assert_eq!(System::events().len(), events);
+	});
+}
+
+#[test]
+fn other_pallets_can_end_a_plan_with_their_reason() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_ok!(Plans::end_plan(0, EndReason::Unmatchable));
+		System::assert_last_event(
+			Event::EndPlan { plan: 0, reason: EndReason::Unmatchable }.into(),
+		);
+		assert!(Plans::end_plan(0, EndReason::Unmatchable).is_err());
+	});
+}

@@ -1,0 +1,17 @@
+//! Types and traits that the DatDot pallets share.
+//!
+//! Each pallet owns its storage; when it needs another pallet it asks for one of the small
+//! traits below in its `Config`, and the runtime wires the concrete pallet in. The types here are
+//! the words of the SPEC: regions, roles, provider forms, plans, contracts, jobs and ratings.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod region;
+mod traits;
+mod types;
+
+pub use region::*;
+pub use traits::*;
+pub use types::*;

@@ -1,0 +1,109 @@
+//! Benchmarks of the proof calls and jobs, run on the real runtime.
+
+use super::*;
+use alloc::{vec, vec::Vec};
+use datdot_primitives::{BenchmarkHelper, ChunkIndex, ContractId, Job, Ratings};
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use sp_core::H256;
+use sp_runtime::traits::BlakeTwo256;
+
+const REGION: &[u8] = b"u33d";
+/// The benchmark feed: 64 chunks (a Merkle path of 6 hashes).
+const LEAVES: ChunkIndex = 64;
+
+fn leaf(index: ChunkIndex, size: u32) -> Vec<u8> {
+	vec![index as u8; size as usize]
+}
+
+fn root(size: u32) -> H256 {
+	binary_merkle_tree::merkle_root::<BlakeTwo256, _>((0..LEAVES).map(|i| leaf(i, size)))
+}
+
+fn active<T: Config>(hosters: u32, size: u32) -> ContractId {
+	let sponsor: T::AccountId = account("sponsor", 0, 0);
+	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, root(size), LEAVES)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn proof_of_storage_request(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
+		let contract = active::<T>(h, 1);
+		let sponsor: T::AccountId = account("sponsor", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(sponsor), ChallengeRequest { contract });
+		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
+	}
+
+	#[benchmark]
+	fn proof_of_storage_response(
+		c: Linear<1, { T::ChunksPerChallenge::get() }>,
+		s: Linear<1, { T::MaxChunkSize::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let contract = active::<T>(1, s);
+		let challenged = Pallet::<T>::challenge_contract(contract)?;
+		assert_eq!(challenged, 1);
+		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
+			.next()
+			.ok_or(BenchmarkError::Stop("no challenge"))?;
+		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
+		let chunks = challenge
+			.chunks
+			.iter()
+			.take(c as usize)
+			.map(|index| ChunkProof {
+				index: *index,
+				data: leaf(*index, s),
+				path: binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>(
+					(0..LEAVES).map(|i| leaf(i, s)),
+					*index,
+				)
+				.proof,
+			})
+			.collect::<Vec<_>>();
+		// A challenge asks for `ChunksPerChallenge` chunks; answer as many as `c` allows.
+		Challenges::<T>::mutate(id, |open| {
+			if let Some(open) = open {
+				open.chunks.truncate(c as usize);
+			}
+		});
+		#[extrinsic_call]
+		_(RawOrigin::Signed(hoster), StorageProof { challenge: id, chunks });
+		assert!(Challenges::<T>::get(id).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn storage_challenge(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
+		let contract = active::<T>(h, 1);
+		#[block]
+		{
+			Pallet::<T>::run_job(Job::StorageChallenge(contract));
+		}
+		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
+	}
+
+	/// The miss that makes a hoster fail one time too many: it is replaced.
+	#[benchmark]
+	fn challenge_deadline() -> Result<(), BenchmarkError> {
+		let contract = active::<T>(1, 1);
+		Pallet::<T>::challenge_contract(contract)?;
+		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
+			.next()
+			.ok_or(BenchmarkError::Stop("no challenge"))?;
+		let region =
+			Challenges::<T>::get(id).map(|c| c.region).ok_or(BenchmarkError::Stop("gone"))?;
+		for _ in 1..T::MaxConsecutiveFailures::get() {
+			T::Ratings::record_challenge(&hoster, &region, false);
+		}
+		#[block]
+		{
+			Pallet::<T>::run_job(Job::ChallengeDeadline(id));
+		}
+		assert!(Challenges::<T>::get(id).is_none());
+		Ok(())
+	}
+}

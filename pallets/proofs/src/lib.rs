@@ -1,0 +1,196 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use datdot_primitives::{
+		ChallengeId, ChunkIndex, ContractDirectory, ContractId, JobId, PlanDirectory, Ratings,
+		ScheduleJob,
+	};
+	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_system::pallet_prelude::*;
+
+	/// An open challenge of this runtime.
+	pub type ChallengeOf<T> = Challenge<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::ChunksPerChallenge,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The plans, for the feed's root and the sponsor.
+		type Plans: PlanDirectory<Self::AccountId>;
+		/// The contracts, for their hosters and for replacing failing ones.
+		type Contracts: ContractDirectory<Self::AccountId>;
+		/// Where outcomes are counted.
+		type Ratings: Ratings<Self::AccountId>;
+		/// Where periodic challenges and deadlines go.
+		type Scheduler: ScheduleJob<BlockNumberFor<Self>>;
+		/// On-chain randomness for picking chunks.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// Blocks between a contract's periodic challenges.
+		#[pallet::constant]
+		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks a hoster has to answer.
+		#[pallet::constant]
+		type ChallengeTimeout: Get<BlockNumberFor<Self>>;
+		/// Chunks per challenge (fewer when the range is shorter).
+		#[pallet::constant]
+		type ChunksPerChallenge: Get<u32>;
+		/// The largest chunk, in bytes.
+		#[pallet::constant]
+		type MaxChunkSize: Get<u32>;
+		/// The longest Merkle path (32 covers 2^32 chunks).
+		#[pallet::constant]
+		type MaxProofDepth: Get<u32>;
+		/// The most hosters per contract (challenges per request).
+		#[pallet::constant]
+		type MaxHostersPerContract: Get<u32>;
+		/// Failures in a row after which a hoster is replaced.
+		#[pallet::constant]
+		type MaxConsecutiveFailures: Get<u32>;
+		/// Sets up other pallets' state for this pallet's benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
+		/// Weights of the calls and jobs, from benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The id the next challenge gets.
+	#[pallet::storage]
+	pub type NextChallengeId<T> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	/// Open challenges by id.
+	#[pallet::storage]
+	pub type Challenges<T: Config> = StorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
+
+	/// The open challenge of each hoster of each contract (at most one).
+	#[pallet::storage]
+	pub type OpenChallenges<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ContractId, Blake2_128Concat, T::AccountId, ChallengeId>;
+
+	/// The next periodic challenge job of each active contract.
+	#[pallet::storage]
+	pub type PeriodicJobs<T: Config> = StorageMap<_, Twox64Concat, ContractId, JobId>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A hoster must prove it holds these chunks by the deadline.
+		ProvideProofOfStorage {
+			/// The challenge.
+			challenge: ChallengeId,
+			/// The hoster.
+			hoster: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+			/// The chunk indexes to prove, in order.
+			chunks: BoundedVec<ChunkIndex, T::ChunksPerChallenge>,
+			/// The last block in which an answer counts.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A challenge was answered with valid proofs.
+		ProofAccepted {
+			/// The challenge.
+			challenge: ChallengeId,
+			/// The hoster.
+			hoster: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+		},
+		/// A challenge was not answered in time.
+		ProofMissed {
+			/// The challenge.
+			challenge: ChallengeId,
+			/// The hoster.
+			hoster: T::AccountId,
+			/// The contract.
+			contract: ContractId,
+			/// Failures in a row, as seen from the position's region.
+			consecutive_failures: u32,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No live contract has this id.
+		UnknownContract,
+		/// Only the plan's sponsor may request a challenge.
+		NotSponsor,
+		/// The contract has no hoster to challenge, or is paused.
+		NothingToChallenge,
+		/// Every hoster of the contract already has an open challenge.
+		ChallengePending,
+		/// No open challenge has this id.
+		UnknownChallenge,
+		/// The caller is not the challenged hoster.
+		NotChallengedHoster,
+		/// The answer does not give the challenged chunks in order.
+		WrongChunks,
+		/// A chunk is larger than `MaxChunkSize`.
+		ChunkTooLarge,
+		/// A Merkle path is longer than `MaxProofDepth`.
+		PathTooLong,
+		/// A chunk's Merkle path does not lead to the plan's root.
+		InvalidProof,
+		/// The contract's plan is gone.
+		UnknownPlan,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// The sponsor challenges every hoster of a contract now.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::proof_of_storage_request(T::MaxHostersPerContract::get()))]
+		pub fn proof_of_storage_request(
+			origin: OriginFor<T>,
+			data: ChallengeRequest,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request(who, data.contract)
+		}
+
+		/// The challenged hoster answers with the chunks and their Merkle paths.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::proof_of_storage_response(
+			(proof.chunks.len() as u32).min(T::ChunksPerChallenge::get()),
+			T::MaxChunkSize::get(),
+		))]
+		pub fn proof_of_storage_response(
+			origin: OriginFor<T>,
+			proof: StorageProof,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_response(who, proof)
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+}

@@ -1,0 +1,51 @@
+//! Benchmarks of the role calls, run on the real runtime by `datdot-node benchmark pallet`.
+
+use super::*;
+use alloc::{vec, vec::Vec};
+use datdot_primitives::{BenchmarkHelper, Role};
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+
+/// `r` eight-character regions with no common prefix: eight pools each.
+fn regions(r: u32) -> Vec<Vec<u8>> {
+	let alphabet = b"0123456789bcdefghjkmnpqrstuvwxyz";
+	(0..r as usize).map(|i| vec![alphabet[i % alphabet.len()]; 8]).collect()
+}
+
+fn form<T: Config>(r: u32) -> ProviderFormInput<frame_system::pallet_prelude::BlockNumberFor<T>> {
+	ProviderFormInput {
+		regions: regions(r),
+		storage: 1 << 40,
+		bandwidth_kbps: 100_000,
+		capacity: T::MaxCapacity::get(),
+		available_from: 0u32.into(),
+		available_until: None,
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn roles_register(r: Linear<1, { T::MaxRegionsPerProvider::get() }>) {
+		let who: T::AccountId = account("provider", 0, 0);
+		T::BenchmarkHelper::account(&who, b"u33dcu33");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Role::Hoster, form::<T>(r));
+		assert!(Providers::<T>::contains_key(&who, Role::Hoster));
+	}
+
+	#[benchmark]
+	fn roles_unregister(
+		r: Linear<1, { T::MaxRegionsPerProvider::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let who: T::AccountId = account("provider", 0, 0);
+		T::BenchmarkHelper::account(&who, b"u33dcu33");
+		Pallet::<T>::do_register(who.clone(), Role::Hoster, form::<T>(r))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Role::Hoster);
+		assert!(!Providers::<T>::contains_key(&who, Role::Hoster));
+		Ok(())
+	}
+}

@@ -1,0 +1,251 @@
+//! Registration, pools, capacity and ratings.
+
+use alloc::{collections::BTreeSet, vec::Vec};
+use datdot_primitives::{
+	AccountDirectory, AccountUsage, ContractManager, ProviderRegistry, Rating, Ratings, Region,
+	Role,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::Saturating;
+
+use crate::{
+	Config, Error, Event, HoldReason, Pallet, PoolIndex, PoolKey, PoolMembers, PoolSize,
+	ProviderFormInput, ProviderOf, Providers, Ratings as RatingsStorage,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Every pool a provider serving `regions` belongs to: each prefix of each region, once.
+	pub fn pools_of(role: Role, regions: &[Region]) -> BTreeSet<PoolKey> {
+		regions.iter().flat_map(|region| region.prefixes()).map(|prefix| (role, prefix)).collect()
+	}
+
+	fn checked_regions(
+		who: &T::AccountId,
+		input: Vec<Vec<u8>>,
+	) -> Result<BoundedVec<Region, T::MaxRegionsPerProvider>, DispatchError> {
+		ensure!(
+			input.len() <= T::MaxRegionsPerProvider::get() as usize,
+			Error::<T>::TooManyRegions
+		);
+		let mut regions = Vec::with_capacity(input.len().max(1));
+		for bytes in input {
+			let region = Region::new(&bytes).map_err(|_| Error::<T>::InvalidRegion)?;
+			if !regions.contains(&region) {
+				regions.push(region);
+			}
+		}
+		if regions.is_empty() {
+			regions.push(T::Accounts::location(who).ok_or(Error::<T>::NoAccount)?);
+		}
+		Ok(BoundedVec::truncate_from(regions))
+	}
+
+	pub(crate) fn do_register(
+		who: T::AccountId,
+		role: Role,
+		form: ProviderFormInput<BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(T::Accounts::has_account(&who), Error::<T>::NoAccount);
+		ensure!(!Providers::<T>::contains_key(&who, role), Error::<T>::AlreadyRegistered);
+		let regions = Self::checked_regions(&who, form.regions)?;
+		ensure!(form.capacity > 0, Error::<T>::ZeroCapacity);
+		ensure!(form.capacity <= T::MaxCapacity::get(), Error::<T>::CapacityTooHigh);
+		ensure!(role != Role::Hoster || form.storage > 0, Error::<T>::NoStorageOffered);
+		if let Some(until) = form.available_until {
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(until > form.available_from && until > now, Error::<T>::InvalidAvailability);
+		}
+		let pools = Self::pools_of(role, &regions);
+		for pool in &pools {
+			ensure!(PoolSize::<T>::get(pool) < T::MaxPoolSize::get(), Error::<T>::PoolFull);
+		}
+
+		let deposit = T::RoleDeposit::get();
+		T::Currency::hold(&HoldReason::RoleDeposit.into(), &who, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		for pool in pools {
+			Self::join_pool(pool, &who);
+		}
+		let capacity = form.capacity;
+		Providers::<T>::insert(
+			&who,
+			role,
+			ProviderOf::<T> {
+				regions: regions.clone(),
+				storage: form.storage,
+				bandwidth_kbps: form.bandwidth_kbps,
+				capacity,
+				booked: 0,
+				available_from: form.available_from,
+				available_until: form.available_until,
+				deposit,
+			},
+		);
+		Self::deposit_event(Event::RoleRegistered { who, role, regions, capacity });
+		Ok(())
+	}
+
+	pub(crate) fn do_unregister(who: T::AccountId, role: Role) -> DispatchResult {
+		let provider = Providers::<T>::get(&who, role).ok_or(Error::<T>::NotRegistered)?;
+		let handed_over = provider.booked;
+		if handed_over > 0 {
+			T::Hosting::hand_over(&who, role)?;
+			let left = Providers::<T>::get(&who, role).map_or(0, |p| p.booked);
+			ensure!(left == 0, Error::<T>::JobsNotHandedOver);
+		}
+		for pool in Self::pools_of(role, &provider.regions) {
+			Self::leave_pool(pool, &who);
+		}
+		Providers::<T>::remove(&who, role);
+		T::Currency::release(
+			&HoldReason::RoleDeposit.into(),
+			&who,
+			provider.deposit,
+			Precision::BestEffort,
+		)?;
+		Self::deposit_event(Event::RoleUnregistered { who, role, handed_over });
+		Ok(())
+	}
+
+	fn join_pool(pool: PoolKey, who: &T::AccountId) {
+		let index = PoolSize::<T>::get(&pool);
+		PoolMembers::<T>::insert(&pool, index, who);
+		PoolIndex::<T>::insert(&pool, who, index);
+		PoolSize::<T>::insert(&pool, index.saturating_add(1));
+	}
+
+	/// Removes `who` by moving the last member into its place.
+	fn leave_pool(pool: PoolKey, who: &T::AccountId) {
+		let Some(index) = PoolIndex::<T>::take(&pool, who) else { return };
+		let last = PoolSize::<T>::get(&pool).saturating_sub(1);
+		if index != last {
+			if let Some(moved) = PoolMembers::<T>::get(&pool, last) {
+				PoolMembers::<T>::insert(&pool, index, &moved);
+				PoolIndex::<T>::insert(&pool, &moved, index);
+			}
+		}
+		PoolMembers::<T>::remove(&pool, last);
+		if last == 0 {
+			PoolSize::<T>::remove(&pool);
+		} else {
+			PoolSize::<T>::insert(&pool, last);
+		}
+	}
+
+	/// The key a rating observed from (or asked for) `region` is stored under.
+	fn rating_key(region: &Region) -> Region {
+		region.truncate(T::RatingPrecision::get() as usize)
+	}
+
+	/// Applies `update` to the ratings of `who` under every prefix of the observer's region.
+	fn update_ratings(who: &T::AccountId, observer: &Region, update: impl Fn(&mut Rating)) {
+		for key in Self::rating_key(observer).prefixes() {
+			RatingsStorage::<T>::mutate(who, key, |rating| update(rating));
+		}
+	}
+
+	/// Capacity is never exceeded; every pool is dense and its index agrees with its members;
+	/// every provider sits in every pool of its regions.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		for (who, role, provider) in Providers::<T>::iter() {
+			ensure!(provider.booked <= provider.capacity, "a provider is booked beyond capacity");
+			let held = T::Currency::balance_on_hold(&HoldReason::RoleDeposit.into(), &who);
+			ensure!(held >= provider.deposit, "a role deposit is not on hold");
+			for pool in Self::pools_of(role, &provider.regions) {
+				ensure!(
+					PoolIndex::<T>::contains_key(&pool, &who),
+					"a provider is missing from a pool"
+				);
+			}
+		}
+		for (pool, size) in PoolSize::<T>::iter() {
+			ensure!(size <= T::MaxPoolSize::get(), "a pool is over its bound");
+			for index in 0..size {
+				let member = PoolMembers::<T>::get(&pool, index).ok_or("a pool has a hole")?;
+				ensure!(PoolIndex::<T>::get(&pool, &member) == Some(index), "pool index disagrees");
+				ensure!(
+					Providers::<T>::contains_key(&member, pool.0),
+					"a pool holds a non-provider"
+				);
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ProviderRegistry<T::AccountId> for Pallet<T> {
+	fn is_provider(who: &T::AccountId, role: Role) -> bool {
+		Providers::<T>::contains_key(who, role)
+	}
+
+	fn serves(who: &T::AccountId, role: Role, region: &Region) -> bool {
+		let Some(provider) = Providers::<T>::get(who, role) else { return false };
+		let now = frame_system::Pallet::<T>::block_number();
+		let available = provider.available_from <= now
+			&& provider.available_until.map_or(true, |until| now < until);
+		available && provider.regions.iter().any(|served| region.contains(served))
+	}
+
+	fn has_free_capacity(who: &T::AccountId, role: Role) -> bool {
+		Providers::<T>::get(who, role).is_some_and(|p| p.booked < p.capacity)
+	}
+
+	fn book(who: &T::AccountId, role: Role) -> DispatchResult {
+		Providers::<T>::try_mutate(who, role, |provider| {
+			let provider = provider.as_mut().ok_or(Error::<T>::NotRegistered)?;
+			ensure!(provider.booked < provider.capacity, Error::<T>::NoFreeCapacity);
+			provider.booked.saturating_inc();
+			Ok(())
+		})
+	}
+
+	fn release(who: &T::AccountId, role: Role) {
+		Providers::<T>::mutate(who, role, |provider| {
+			if let Some(provider) = provider {
+				provider.booked.saturating_dec();
+			}
+		});
+	}
+
+	fn pool_size(role: Role, region: &Region) -> u32 {
+		PoolSize::<T>::get((role, region.clone()))
+	}
+
+	fn pool_member(role: Role, region: &Region, index: u32) -> Option<T::AccountId> {
+		PoolMembers::<T>::get((role, region.clone()), index)
+	}
+}
+
+impl<T: Config> Ratings<T::AccountId> for Pallet<T> {
+	fn rating(who: &T::AccountId, region: &Region) -> Rating {
+		RatingsStorage::<T>::get(who, Self::rating_key(region))
+	}
+
+	fn record_challenge(who: &T::AccountId, region: &Region, passed: bool) -> Rating {
+		Self::update_ratings(who, region, |rating| rating.record_challenge(passed));
+		Self::rating(who, region)
+	}
+
+	fn record_measurement(
+		who: &T::AccountId,
+		region: &Region,
+		latency_ms: u32,
+		bandwidth_kbps: u32,
+	) {
+		Self::update_ratings(who, region, |rating| {
+			rating.record_measurement(latency_ms, bandwidth_kbps)
+		});
+	}
+}
+
+impl<T: Config> AccountUsage<T::AccountId> for Pallet<T> {
+	fn in_use(who: &T::AccountId) -> bool {
+		Providers::<T>::iter_prefix(who).next().is_some()
+	}
+}

@@ -1,0 +1,146 @@
+//! A runtime with `System`, `Balances` and `Roles`; accounts and hand-overs are mocked.
+
+use core::cell::RefCell;
+use datdot_primitives::{
+	AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, PlanId, ProviderRegistry,
+	Region, Role,
+};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
+use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
+
+use crate as pallet_datdot_roles;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Roles: pallet_datdot_roles,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+thread_local! {
+	static LOCATIONS: RefCell<Vec<(AccountId, Region)>> = const { RefCell::new(Vec::new()) };
+	/// (who, role) of every hand-over asked for.
+	pub static HANDED_OVER: RefCell<Vec<(AccountId, Role)>> = const { RefCell::new(Vec::new()) };
+	/// Whether hand-overs release the jobs (a repair that finds replacements).
+	pub static HAND_OVER_WORKS: RefCell<bool> = const { RefCell::new(true) };
+}
+
+/// Accounts exist when a location was set for them.
+pub struct MockAccounts;
+impl AccountDirectory<AccountId> for MockAccounts {
+	fn has_account(who: &AccountId) -> bool {
+		Self::location(who).is_some()
+	}
+	fn location(who: &AccountId) -> Option<Region> {
+		LOCATIONS.with(|l| l.borrow().iter().find(|(a, _)| a == who).map(|(_, r)| r.clone()))
+	}
+	fn signing_key(who: &AccountId) -> Option<[u8; 32]> {
+		Self::has_account(who).then_some([0; 32])
+	}
+}
+
+/// Hand-over releases every booked job of the provider, as a successful repair would.
+pub struct MockHosting;
+impl ContractManager<AccountId> for MockHosting {
+	fn open(_: PlanId, _: &[ChunkRange]) -> Result<Vec<ContractId>, DispatchError> {
+		Ok(Vec::new())
+	}
+	fn pause(_: PlanId) {}
+	fn resume(_: PlanId) {}
+	fn close(_: PlanId, _: EndReason) {}
+	fn hand_over(who: &AccountId, role: Role) -> DispatchResult {
+		HANDED_OVER.with(|h| h.borrow_mut().push((*who, role)));
+		if HAND_OVER_WORKS.with(|w| *w.borrow()) {
+			while crate::Providers::<Test>::get(who, role).is_some_and(|p| p.booked > 0) {
+				Roles::release(who, role);
+			}
+		}
+		Ok(())
+	}
+	fn hand_over_weight(jobs: u32) -> Weight {
+		Weight::from_parts(1_000, 0).saturating_mul(jobs.into())
+	}
+}
+
+parameter_types! {
+	pub const RoleDeposit: Balance = 10;
+}
+
+impl crate::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Accounts = MockAccounts;
+	type Hosting = MockHosting;
+	type RoleDeposit = RoleDeposit;
+	type MaxRegionsPerProvider = ConstU32<3>;
+	type MaxCapacity = ConstU32<5>;
+	type MaxPoolSize = ConstU32<3>;
+	type RatingPrecision = ConstU32<3>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+pub const DAVE: AccountId = 4;
+/// Has an account but no funds for the deposit.
+pub const POOR: AccountId = 5;
+/// Has no account.
+pub const STRANGER: AccountId = 6;
+
+pub fn region(s: &str) -> Region {
+	Region::new(s.as_bytes()).unwrap()
+}
+
+/// Runs `test` with accounts for ALICE..POOR (ALICE at `u33dc`, others at `u3` or `gc`), then
+/// checks the pallet's invariants.
+pub fn new_test_ext(test: impl FnOnce()) {
+	LOCATIONS.with(|l| {
+		*l.borrow_mut() = vec![
+			(ALICE, region("u33dc")),
+			(BOB, region("u3")),
+			(CHARLIE, region("u3")),
+			(DAVE, region("gc")),
+			(POOR, region("u3")),
+		]
+	});
+	HANDED_OVER.with(|h| h.borrow_mut().clear());
+	HAND_OVER_WORKS.with(|w| *w.borrow_mut() = true);
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(ALICE, 100), (BOB, 100), (CHARLIE, 100), (DAVE, 100), (POOR, 5)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		test();
+		Roles::do_try_state().expect("role invariants hold");
+	});
+}
+
+/// Fresh storage for the benchmark test suite.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	sp_io::TestExternalities::new(storage)
+}

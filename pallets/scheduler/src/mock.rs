@@ -1,0 +1,115 @@
+//! A runtime with only `System` and the scheduler, and an executor that records what it runs.
+
+use core::cell::RefCell;
+use datdot_primitives::{ExecuteJob, Job, JobId};
+use frame_support::{derive_impl, parameter_types, weights::Weight};
+use sp_runtime::{BuildStorage, Perbill};
+
+use crate as pallet_datdot_scheduler;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Scheduler: pallet_datdot_scheduler,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type BlockWeights = BlockWeights;
+}
+
+parameter_types! {
+	pub BlockWeights: frame_system::limits::BlockWeights =
+		frame_system::limits::BlockWeights::simple_max(Weight::from_parts(1_000_000_000_000, u64::MAX));
+	pub static MaxJobsPerRun: u32 = 100;
+	pub static Share: Perbill = Perbill::from_percent(50);
+}
+
+thread_local! {
+	/// Jobs run so far, in order.
+	pub static RAN: RefCell<Vec<(JobId, Job)>> = const { RefCell::new(Vec::new()) };
+	/// The worst-case weight the executor declares for every job.
+	pub static JOB_WEIGHT: RefCell<Weight> = const { RefCell::new(Weight::from_parts(1_000, 0)) };
+	/// Plans treated as ended by `is_live`.
+	pub static ENDED_PLANS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records every job it runs.
+pub struct RecordingExecutor;
+
+impl ExecuteJob for RecordingExecutor {
+	fn max_weight(_: &Job) -> Weight {
+		JOB_WEIGHT.with(|w| *w.borrow())
+	}
+	fn execute(id: JobId, job: Job) -> Weight {
+		RAN.with(|ran| ran.borrow_mut().push((id, job)));
+		JOB_WEIGHT.with(|w| *w.borrow())
+	}
+	fn is_live(job: &Job) -> bool {
+		match job {
+			Job::StartPlan(plan) | Job::PlanEnd(plan) => {
+				ENDED_PLANS.with(|ended| !ended.borrow().contains(plan))
+			}
+			_ => true,
+		}
+	}
+}
+
+impl crate::Config for Test {
+	type Executor = RecordingExecutor;
+	type MaxJobsPerBlock = frame_support::traits::ConstU32<4>;
+	type MaxCalendarProbe = frame_support::traits::ConstU32<2>;
+	type MaxQueueLen = frame_support::traits::ConstU32<8>;
+	type MaxJobsPerRun = MaxJobsPerRun;
+	type BlockShare = Share;
+	type WeightInfo = ();
+}
+
+/// The jobs run so far.
+pub fn ran() -> Vec<Job> {
+	RAN.with(|ran| ran.borrow().iter().map(|(_, job)| *job).collect())
+}
+
+/// Sets the weight every job declares and uses.
+pub fn set_job_weight(weight: Weight) {
+	JOB_WEIGHT.with(|w| *w.borrow_mut() = weight);
+}
+
+/// Runs `test` on fresh storage at block 1, then checks the scheduler's invariants.
+pub fn new_test_ext(test: impl FnOnce()) {
+	RAN.with(|ran| ran.borrow_mut().clear());
+	ENDED_PLANS.with(|ended| ended.borrow_mut().clear());
+	set_job_weight(Weight::from_parts(1_000, 0));
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		test();
+		Scheduler::do_try_state().expect("scheduler invariants hold");
+	});
+}
+
+/// Runs the scheduler's `on_initialize` for the blocks after the current one up to `n`.
+pub fn run_to_block(n: u64) -> Weight {
+	use frame_support::traits::Hooks;
+	let mut last = Weight::zero();
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		last = Scheduler::on_initialize(next);
+	}
+	last
+}
+
+/// Fresh storage for the benchmark test suite.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
