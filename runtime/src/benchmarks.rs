@@ -6,4 +6,11 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_datdot_accounts, Accounts]
+	[pallet_datdot_roles, Roles]
+	[pallet_datdot_plans, Plans]
+	[pallet_datdot_hosting, Hosting]
+	[pallet_datdot_proofs, Proofs]
+	[pallet_datdot_benchmarks, Benchmarks]
+	[pallet_datdot_scheduler, Scheduler]
 );

@@ -17,11 +17,14 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper;
 pub use apis::RuntimeApi;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod weights;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -171,5 +174,19 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(7)]
 	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
-	// Indexes 10..=19 are kept for the DatDot pallets.
+
+	#[runtime::pallet_index(10)]
+	pub type Accounts = pallet_datdot_accounts;
+	#[runtime::pallet_index(11)]
+	pub type Roles = pallet_datdot_roles;
+	#[runtime::pallet_index(12)]
+	pub type Plans = pallet_datdot_plans;
+	#[runtime::pallet_index(13)]
+	pub type Hosting = pallet_datdot_hosting;
+	#[runtime::pallet_index(14)]
+	pub type Proofs = pallet_datdot_proofs;
+	#[runtime::pallet_index(15)]
+	pub type Benchmarks = pallet_datdot_benchmarks;
+	#[runtime::pallet_index(16)]
+	pub type Scheduler = pallet_datdot_scheduler;
 }

@@ -29,7 +29,8 @@ test('the runtime identifies itself and its metadata lists the chain pallets', a
   const version = api.runtimeVersion;
   assert.equal(version.specName.toString(), 'datdot');
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
-  for (const name of ['System', 'Timestamp', 'Aura', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo', 'RandomnessCollectiveFlip']) {
+  for (const name of ['System', 'Timestamp', 'Aura', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo',
+    'RandomnessCollectiveFlip', 'Accounts', 'Roles', 'Plans', 'Hosting', 'Proofs', 'Benchmarks', 'Scheduler']) {
     assert.ok(pallets.includes(name), `metadata lacks pallet ${name}: ${pallets.join(', ')}`);
   }
   assert.equal(api.registry.chainDecimals[0], 12);

@@ -4,7 +4,9 @@ use super::*;
 use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
+use sp_runtime::Saturating;
 
 fn funded<T: Config>(name: &'static str) -> T::AccountId
 where

@@ -28,7 +28,7 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	pub(crate) fn do_create(who: T::AccountId, profile: ProfileInput) -> DispatchResult {
+	pub fn do_create(who: T::AccountId, profile: ProfileInput) -> DispatchResult {
 		ensure!(!Accounts::<T>::contains_key(&who), Error::<T>::AccountExists);
 		let deposit = T::AccountDeposit::get();
 		let account = Self::account_from(profile, deposit)?;
@@ -64,7 +64,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every account's deposit is on hold, and every location is valid.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
 		for (who, account) in Accounts::<T>::iter() {

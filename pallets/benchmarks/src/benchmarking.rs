@@ -4,6 +4,7 @@ use super::*;
 use alloc::vec::Vec;
 use datdot_primitives::{BenchmarkHelper, ContractId, Job, Role};
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use sp_core::H256;
 

@@ -32,15 +32,17 @@ impl<T: Config> Pallet<T> {
 		if size == 0 {
 			return None;
 		}
-		for _ in 0..T::MaxDrawAttempts::get() {
-			let nonce = DrawNonce::<T>::mutate(|n| {
-				*n = n.wrapping_add(1);
-				*n
-			});
-			let (hash, _) = T::Randomness::random(&(b"datdot/bench", region, nonce).encode());
-			let r = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
-			let Some(candidate) = T::Providers::pool_member(Role::Attestor, region, r % size)
-			else {
+		let nonce = DrawNonce::<T>::mutate(|n| {
+			*n = n.wrapping_add(1);
+			*n
+		});
+		let (hash, _) = T::Randomness::random(&(b"datdot/bench", region, nonce).encode());
+		let start = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
+		// A random start, then consecutive members: distinct candidates even when the
+		// randomness source repeats itself.
+		for step in 0..T::MaxDrawAttempts::get().min(size) {
+			let index = start.wrapping_add(step) % size;
+			let Some(candidate) = T::Providers::pool_member(Role::Attestor, region, index) else {
 				continue;
 			};
 			if !exclude.contains(&candidate)
@@ -57,8 +59,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(!OpenBenchmarks::<T>::contains_key(contract), Error::<T>::BenchmarkPending);
 		let (plan, _, status) =
 			T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
-		ensure!(status != ContractStatus::Paused, Error::<T>::NothingToMeasure);
 		let terms = T::Plans::terms(plan).ok_or(Error::<T>::UnknownPlan)?;
+		ensure!(status != ContractStatus::Paused && !terms.paused, Error::<T>::NothingToMeasure);
 		let positions = T::Contracts::hosted_positions(contract);
 		let region =
 			positions.first().map(|p| p.region.clone()).ok_or(Error::<T>::NothingToMeasure)?;
@@ -222,7 +224,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every open benchmark is indexed and belongs to a live contract.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (id, benchmark) in Benchmarks::<T>::iter() {
 			ensure!(

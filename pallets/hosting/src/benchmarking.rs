@@ -4,9 +4,10 @@
 //! take as many jobs as the benchmark needs.
 
 use super::*;
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use datdot_primitives::{BenchmarkHelper, ContractId, ContractManager, Job, Role};
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use sp_core::H256;
 
@@ -48,6 +49,17 @@ fn started<T: Config>(
 
 fn pick<T: Config>(list: &[T::AccountId], n: u32) -> Vec<T::AccountId> {
 	list.iter().take(n as usize).cloned().collect()
+}
+
+/// Spares for repairing `h` positions: enough that a draw's window of `MaxDrawAttempts`
+/// consecutive pool members always holds a free one.
+fn spares<T: Config>(h: u32) -> u32 {
+	T::MaxDrawAttempts::get().saturating_sub(h).max(h)
+}
+
+/// The last `n` providers: the ones before them in the pool are the spares a repair draws.
+fn pick_last<T: Config>(list: &[T::AccountId], n: u32) -> Vec<T::AccountId> {
+	list.iter().skip(list.len().saturating_sub(n as usize)).cloned().collect()
 }
 
 /// Submits the first `votes` votes of a round for the given providers.
@@ -145,10 +157,15 @@ mod benchmarks {
 	fn setup_deadline(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, h);
+		let (ids, hosters, encoders) = started::<T>(1, h, spares::<T>(h));
 		let contract = ids[0];
-		let chosen = pick::<T>(&hosters, h);
-		vote::<T>(contract, T::MatchingQuorum::get() as usize, &chosen, &pick::<T>(&encoders, h))?;
+		let chosen = pick_last::<T>(&hosters, h);
+		vote::<T>(
+			contract,
+			T::MatchingQuorum::get() as usize,
+			&chosen,
+			&pick_last::<T>(&encoders, h),
+		)?;
 		#[block]
 		{
 			Pallet::<T>::run_job(Job::SetupDeadline(contract));

@@ -57,8 +57,11 @@ impl<T: Config> Pallet<T> {
 		if size == 0 {
 			return None;
 		}
-		for _ in 0..T::MaxDrawAttempts::get() {
-			let index = Self::random_u32(&(b"datdot/draw", role, region).encode()) % size;
+		// A random start, then consecutive members: distinct candidates even when the
+		// randomness source repeats itself (as collective flip does before its first block).
+		let start = Self::random_u32(&(b"datdot/draw", role, region).encode()) % size;
+		for step in 0..T::MaxDrawAttempts::get().min(size) {
+			let index = start.wrapping_add(step) % size;
 			let Some(candidate) = T::Providers::pool_member(role, region, index) else { continue };
 			let eligible = !exclude.contains(&candidate)
 				&& T::Providers::serves(&candidate, role, region)
@@ -259,7 +262,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_submit_matching(
+	pub fn do_submit_matching(
 		who: T::AccountId,
 		id: ContractId,
 		input: SelectionInput<T::AccountId>,
@@ -384,10 +387,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_setup_report(
-		who: T::AccountId,
-		report: SetupReport<T::AccountId>,
-	) -> DispatchResult {
+	pub fn do_setup_report(who: T::AccountId, report: SetupReport<T::AccountId>) -> DispatchResult {
 		let id = report.contract;
 		let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::UnknownContract)?;
 		ensure!(contract.attestor.as_ref() == Some(&who), Error::<T>::NotSetupAttestor);
@@ -595,7 +595,6 @@ impl<T: Config> Pallet<T> {
 
 	/// Contracts are staffed as their status says, by distinct providers whose bookings are
 	/// recorded; every contract belongs to a live plan.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (id, contract) in Contracts::<T>::iter() {
 			ensure!(T::Plans::terms(contract.plan).is_some(), "a contract outlived its plan");

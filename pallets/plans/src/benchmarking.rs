@@ -6,6 +6,7 @@ use datdot_primitives::{
 	AccountDirectory, BenchmarkHelper, ChunkRange, Job, Performance, Priority,
 };
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use sp_core::H256;
 
@@ -27,7 +28,8 @@ fn plan_input<T: Config>(
 		ranges: vec![ChunkRange { start: 0, end: chunks }],
 		regions: vec![REGION.to_vec()],
 		hosters: Some(T::MaxHostersPerContract::get()),
-		start: frame_system::Pallet::<T>::block_number(),
+		// The benchmark may run in a later block than its setup.
+		start: frame_system::Pallet::<T>::block_number() + 10u32.into(),
 		end: Some(frame_system::Pallet::<T>::block_number() + 1_000u32.into()),
 		min_performance: Performance { max_latency_ms: 500, min_bandwidth_kbps: 100 },
 		priority: Priority::Normal,

@@ -104,10 +104,7 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::PlanDeposit::get())
 	}
 
-	pub(crate) fn do_subscribe(
-		who: T::AccountId,
-		input: PlanInput<BlockNumberFor<T>>,
-	) -> DispatchResult {
+	pub fn do_subscribe(who: T::AccountId, input: PlanInput<BlockNumberFor<T>>) -> DispatchResult {
 		ensure!(T::Accounts::has_account(&who), Error::<T>::NoAccount);
 		ensure!(
 			SponsorPlans::<T>::get(&who) < T::MaxPlansPerSponsor::get(),
@@ -280,7 +277,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every plan's deposit is held, its sponsor counted, and its ranges in its feed.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
 		let mut counted = 0u32;

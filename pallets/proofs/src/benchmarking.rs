@@ -4,6 +4,7 @@ use super::*;
 use alloc::{vec, vec::Vec};
 use datdot_primitives::{BenchmarkHelper, ChunkIndex, ContractId, Job, Ratings};
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use sp_core::H256;
 use sp_runtime::traits::BlakeTwo256;

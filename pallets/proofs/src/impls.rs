@@ -57,9 +57,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Challenges every hoster of `contract` that has no open challenge. Returns how many.
 	pub(crate) fn challenge_contract(contract: ContractId) -> Result<u32, DispatchError> {
-		let (_, range, status) =
+		let (plan, range, status) =
 			T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
-		ensure!(status != ContractStatus::Paused, Error::<T>::NothingToChallenge);
+		let paused = T::Plans::terms(plan).map_or(true, |terms| terms.paused);
+		ensure!(status != ContractStatus::Paused && !paused, Error::<T>::NothingToChallenge);
 		let positions = T::Contracts::hosted_positions(contract);
 		ensure!(!positions.is_empty(), Error::<T>::NothingToChallenge);
 		let mut issued = 0u32;
@@ -229,7 +230,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every open challenge is indexed and belongs to a live contract.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (id, challenge) in Challenges::<T>::iter() {
 			ensure!(

@@ -4,6 +4,7 @@ use super::*;
 use alloc::{vec, vec::Vec};
 use datdot_primitives::{BenchmarkHelper, Role};
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_system::RawOrigin;
 
 /// `r` eight-character regions with no common prefix: eight pools each.

@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
 		Ok(BoundedVec::truncate_from(regions))
 	}
 
-	pub(crate) fn do_register(
+	pub fn do_register(
 		who: T::AccountId,
 		role: Role,
 		form: ProviderFormInput<BlockNumberFor<T>>,
@@ -150,7 +150,6 @@ impl<T: Config> Pallet<T> {
 
 	/// Capacity is never exceeded; every pool is dense and its index agrees with its members;
 	/// every provider sits in every pool of its regions.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
 		for (who, role, provider) in Providers::<T>::iter() {

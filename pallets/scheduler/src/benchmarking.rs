@@ -6,6 +6,7 @@
 use super::*;
 use datdot_primitives::{Job, Priority};
 use frame_benchmarking::v2::*;
+use frame_support::traits::Get;
 use frame_support::weights::WeightMeter;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::One;

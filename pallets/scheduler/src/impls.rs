@@ -138,7 +138,6 @@ impl<T: Config> Pallet<T> {
 
 	/// The scheduler's invariants: every queue entry lies within its level's span, every calendar
 	/// block is in the future or now, and no pending job acts on an ended plan or contract.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for priority in Priority::DRAIN_ORDER {
 			let level = priority.index();

@@ -1,5 +1,8 @@
 //! How each pallet of the runtime is configured.
 
+mod datdot;
+pub use datdot::*;
+
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,

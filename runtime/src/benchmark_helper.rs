@@ -1,0 +1,149 @@
+//! Builds the cross-pallet state that the DatDot pallets' benchmarks start from: funded
+//! accounts with ed25519 keys in the benchmark keystore, registered providers, plans, and
+//! contracts taken through matching and setup by the real pallets.
+
+use alloc::{format, vec, vec::Vec};
+use codec::Encode;
+use datdot_primitives::{
+	BenchmarkHelper, ChunkIndex, ChunkRange, ContractId, Job, Performance, PlanId, Priority, Role,
+};
+use frame_support::traits::fungible::Mutate;
+use sp_core::{crypto::KeyTypeId, ed25519, H256};
+
+use crate::{AccountId, Accounts, Balances, Hosting, Plans, Roles, Runtime, UNIT};
+
+/// The keystore slot of the benchmark keys.
+const KEY_TYPE: KeyTypeId = KeyTypeId(*b"dtdt");
+
+/// The ed25519 key of `who`, derived from its account id (the same on every call).
+fn key_of(who: &AccountId) -> ed25519::Public {
+	let seed = format!("//datdot//{}", sp_core::hexdisplay::HexDisplay::from(&who.encode()));
+	sp_io::crypto::ed25519_generate(KEY_TYPE, Some(seed.into_bytes()))
+}
+
+/// A fresh account id for the `n`-th provider of `role` for `plan`.
+fn member(role: Role, n: u32, plan: PlanId) -> AccountId {
+	AccountId::from(sp_io::hashing::blake2_256(&(b"datdot/bench", role, n, plan).encode()))
+}
+
+/// Sets up state for benchmarks on this runtime.
+pub struct DatDotBenchmarkHelper;
+
+impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
+	fn account(who: &AccountId, location: &[u8]) {
+		let _ = Balances::set_balance(who, 1_000_000 * UNIT);
+		if pallet_datdot_accounts::Accounts::<Runtime>::contains_key(who) {
+			return;
+		}
+		let profile = pallet_datdot_accounts::ProfileInput {
+			signing_key: key_of(who).0,
+			noise_key: [7; 32],
+			location: location.to_vec(),
+			endpoint: Some(b"/ip4/127.0.0.1/tcp/4000".to_vec()),
+		};
+		let _ = Accounts::do_create(who.clone(), profile);
+	}
+
+	fn provider(who: &AccountId, role: Role, region: &[u8], capacity: u32) {
+		Self::account(who, region);
+		let form = pallet_datdot_roles::ProviderFormInput {
+			regions: vec![region.to_vec()],
+			storage: 1 << 40,
+			bandwidth_kbps: 100_000,
+			capacity,
+			available_from: 0,
+			available_until: None,
+		};
+		let _ = Roles::do_register(who.clone(), role, form);
+	}
+
+	fn plan(
+		sponsor: &AccountId,
+		contracts: u32,
+		hosters: u8,
+		region: &[u8],
+		root: H256,
+		length: ChunkIndex,
+	) -> PlanId {
+		Self::account(sponsor, region);
+		let feed = pallet_datdot_plans::Feed { public_key: key_of(sponsor).0, root, length };
+		let signature = Self::sign(sponsor, &Plans::feed_message(&feed));
+		// One contract covers the whole feed; more are made of one-chunk ranges.
+		let ranges: Vec<ChunkRange> = if contracts <= 1 {
+			vec![ChunkRange { start: 0, end: length }]
+		} else {
+			(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+		};
+		let plan = pallet_datdot_plans::NextPlanId::<Runtime>::get();
+		let input = pallet_datdot_plans::PlanInput {
+			feed,
+			signature,
+			ranges,
+			regions: vec![region.to_vec()],
+			hosters: Some(hosters),
+			start: frame_system::Pallet::<Runtime>::block_number(),
+			end: None,
+			min_performance: Performance { max_latency_ms: 10_000, min_bandwidth_kbps: 0 },
+			priority: Priority::Normal,
+		};
+		let _ = Plans::do_subscribe(sponsor.clone(), input);
+		plan
+	}
+
+	fn active_contract(
+		sponsor: &AccountId,
+		hosters: u8,
+		region: &[u8],
+		root: H256,
+		length: ChunkIndex,
+	) -> ContractId {
+		let plan = Self::plan(sponsor, 1, hosters, region, root, length);
+		let make = |role, count: u32| -> Vec<AccountId> {
+			(0..count)
+				.map(|n| {
+					let who = member(role, n, plan);
+					Self::provider(&who, role, region, 4);
+					who
+				})
+				.collect()
+		};
+		let attestors = make(Role::Attestor, 3);
+		let hoster_ids = make(Role::Hoster, u32::from(hosters));
+		let encoder_ids = make(Role::Encoder, u32::from(hosters));
+		let _ = (attestors, Hosting::run_job(Job::StartPlan(plan)));
+		let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)
+			.first()
+			.copied()
+			.unwrap_or_default();
+		let voters = pallet_datdot_hosting::Rounds::<Runtime>::get(contract)
+			.map(|round| round.attestors.into_inner())
+			.unwrap_or_default();
+		for voter in voters.iter().take(2) {
+			let selection = pallet_datdot_hosting::SelectionInput {
+				hosters: hoster_ids.clone(),
+				encoders: encoder_ids.clone(),
+			};
+			let _ = Hosting::do_submit_matching(voter.clone(), contract, selection);
+		}
+		if let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) {
+			let message = Hosting::setup_message(contract, root, stored.range);
+			let results = hoster_ids
+				.iter()
+				.map(|hoster| pallet_datdot_hosting::HosterSetup {
+					hoster: hoster.clone(),
+					signature: Some(Self::sign(hoster, &message)),
+				})
+				.collect();
+			if let Some(attestor) = stored.attestor {
+				let report = pallet_datdot_hosting::SetupReport { contract, results };
+				let _ = Hosting::do_setup_report(attestor, report);
+			}
+		}
+		contract
+	}
+
+	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+		let public = key_of(who);
+		sp_io::crypto::ed25519_sign(KEY_TYPE, &public, message).map(|s| s.0).unwrap_or([0; 64])
+	}
+}

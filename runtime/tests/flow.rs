@@ -1,0 +1,329 @@
+//! The SPEC's flows on the real runtime: accounts and providers → plan → matching by quorum →
+//! setup → challenge → correct proof → wrong proof → missed deadlines → repair →
+//! pause/resume → unsubscribe, and a busy hoster leaving. The pallets' invariants are checked
+//! after every block.
+
+use datdot_primitives::{ChunkRange, Performance, Priority, Role};
+use datdot_runtime::{
+	Accounts, AllPalletsWithSystem, Balances, Benchmarks, BuildStorage, Hosting, Plans, Proofs,
+	Roles, Runtime, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler, System, UNIT,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Mutate, OnInitialize},
+};
+use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
+use pallet_datdot_proofs::{ChallengeRequest, ChunkProof, StorageProof};
+use sp_core::{ed25519, Pair, H256};
+use sp_runtime::{traits::BlakeTwo256, AccountId32};
+
+type AccountId = AccountId32;
+
+const LENGTH: u32 = 16;
+
+fn chunk(i: u32) -> Vec<u8> {
+	format!("runtime flow chunk {i}").into_bytes()
+}
+
+fn root() -> H256 {
+	binary_merkle_tree::merkle_root::<BlakeTwo256, _>((0..LENGTH).map(chunk))
+}
+
+fn path(i: u32) -> Vec<H256> {
+	binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>((0..LENGTH).map(chunk), i).proof
+}
+
+fn who(n: u8) -> AccountId {
+	AccountId::new([n; 32])
+}
+
+fn key(n: u8) -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[n; 32])
+}
+
+fn signed(n: u8) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who(n))
+}
+
+const SPONSOR: u8 = 1;
+const HOSTERS: [u8; 3] = [10, 11, 12];
+const ENCODERS: [u8; 3] = [20, 21, 22];
+const ATTESTORS: [u8; 4] = [30, 31, 32, 33];
+
+fn all_invariants() {
+	datdot_runtime::Accounts::do_try_state().expect("accounts");
+	Roles::do_try_state().expect("roles");
+	Plans::do_try_state().expect("plans");
+	Hosting::do_try_state().expect("hosting");
+	Proofs::do_try_state().expect("proofs");
+	Benchmarks::do_try_state().expect("benchmarks");
+	Scheduler::do_try_state().expect("scheduler");
+}
+
+/// Runs the blocks after the current one up to `n`, each with every pallet's `on_initialize`.
+fn run_to(n: u32) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		AllPalletsWithSystem::on_initialize(next);
+		all_invariants();
+	}
+}
+
+fn events() -> Vec<RuntimeEvent> {
+	System::events().into_iter().map(|r| r.event).collect()
+}
+
+fn new_ext() -> sp_io::TestExternalities {
+	let storage = RuntimeGenesisConfig::default().build_storage().unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		for n in [SPONSOR].iter().chain(&HOSTERS).chain(&ENCODERS).chain(&ATTESTORS) {
+			let _ = Balances::set_balance(&who(*n), 1_000 * UNIT);
+			assert_ok!(Accounts::account_create(
+				signed(*n),
+				pallet_datdot_accounts::ProfileInput {
+					signing_key: key(*n).public().0,
+					noise_key: [0; 32],
+					location: b"u33dc".to_vec(),
+					endpoint: None,
+				}
+			));
+		}
+		let form = |capacity| pallet_datdot_roles::ProviderFormInput {
+			regions: vec![b"u33".to_vec()],
+			storage: 1 << 30,
+			bandwidth_kbps: 10_000,
+			capacity,
+			available_from: 0,
+			available_until: None,
+		};
+		for n in HOSTERS {
+			assert_ok!(Roles::roles_register(signed(n), Role::Hoster, form(2)));
+		}
+		for n in ENCODERS {
+			assert_ok!(Roles::roles_register(signed(n), Role::Encoder, form(2)));
+		}
+		for n in ATTESTORS {
+			assert_ok!(Roles::roles_register(signed(n), Role::Attestor, form(4)));
+		}
+	});
+	ext
+}
+
+/// Publishes the flow's plan: the whole feed, 2 hosters in `u3`, from block 3.
+fn subscribe() -> u64 {
+	let feed_key = key(99);
+	let feed =
+		pallet_datdot_plans::Feed { public_key: feed_key.public().0, root: root(), length: LENGTH };
+	let signature = feed_key.sign(&Plans::feed_message(&feed)).0;
+	assert_ok!(Plans::plan_subscribe(
+		signed(SPONSOR),
+		pallet_datdot_plans::PlanInput {
+			feed,
+			signature,
+			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
+			regions: vec![b"u3".to_vec()],
+			hosters: Some(2),
+			start: 3,
+			end: None,
+			min_performance: Performance { max_latency_ms: 1_000, min_bandwidth_kbps: 0 },
+			priority: Priority::Normal,
+		}
+	));
+	0
+}
+
+/// Matches and sets up the plan's contract with hosters 10, 11 and encoders 20, 21.
+fn active_contract() -> u64 {
+	let plan = subscribe();
+	run_to(3);
+	let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)[0];
+	let round = pallet_datdot_hosting::Rounds::<Runtime>::get(contract).expect("attestors drawn");
+	let selection = SelectionInput {
+		hosters: vec![who(HOSTERS[0]), who(HOSTERS[1])],
+		encoders: vec![who(ENCODERS[0]), who(ENCODERS[1])],
+	};
+	for attestor in round.attestors.iter().take(2) {
+		assert_ok!(Hosting::submit_matching(
+			RuntimeOrigin::signed(attestor.clone()),
+			contract,
+			selection.clone()
+		));
+	}
+	let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
+	assert!(events().iter().any(|e| matches!(e,
+		RuntimeEvent::Hosting(pallet_datdot_hosting::Event::StartHosting { contract: c, .. }) if *c == contract)));
+	let message = Hosting::setup_message(contract, root(), stored.range);
+	let results = HOSTERS[..2]
+		.iter()
+		.map(|n| HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) })
+		.collect();
+	assert_ok!(Hosting::hosting_setup_report(
+		RuntimeOrigin::signed(stored.attestor.unwrap()),
+		SetupReport { contract, results }
+	));
+	all_invariants();
+	contract
+}
+
+fn open_challenge(contract: u64, hoster: u8) -> (u64, Vec<u32>) {
+	let id = pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(hoster))
+		.expect("challenged");
+	(id, pallet_datdot_proofs::Challenges::<Runtime>::get(id).unwrap().chunks.into_inner())
+}
+
+fn answer(id: u64, chunks: &[u32]) -> StorageProof {
+	StorageProof {
+		challenge: id,
+		chunks: chunks
+			.iter()
+			.map(|i| ChunkProof { index: *i, data: chunk(*i), path: path(*i) })
+			.collect(),
+	}
+}
+
+#[test]
+fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
+	new_ext().execute_with(|| {
+		let contract = active_contract();
+		assert_eq!(
+			pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap().status,
+			datdot_primitives::ContractStatus::Active
+		);
+
+		// A correct proof passes; a wrong one is refused with no change.
+		assert_ok!(Proofs::proof_of_storage_request(
+			signed(SPONSOR),
+			ChallengeRequest { contract }
+		));
+		let (id, chunks) = open_challenge(contract, HOSTERS[0]);
+		let mut wrong = answer(id, &chunks);
+		wrong.chunks[0].data = b"not the chunk".to_vec();
+		assert_noop!(
+			Proofs::proof_of_storage_response(signed(HOSTERS[0]), wrong),
+			pallet_datdot_proofs::Error::<Runtime>::InvalidProof
+		);
+		assert_ok!(Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(id, &chunks)));
+		let region = datdot_primitives::Region::new(b"u3").unwrap();
+		assert_eq!(
+			pallet_datdot_roles::Ratings::<Runtime>::get(who(HOSTERS[0]), region.clone())
+				.challenges_passed,
+			1
+		);
+
+		// Hoster 11 never answers: three missed deadlines in a row replace it.
+		for round in 1..=3u32 {
+			if pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(HOSTERS[1]))
+				.is_none()
+			{
+				assert_ok!(Proofs::proof_of_storage_request(
+					signed(SPONSOR),
+					ChallengeRequest { contract }
+				));
+			}
+			let deadline = pallet_datdot_proofs::Challenges::<Runtime>::get(
+				open_challenge(contract, HOSTERS[1]).0,
+			)
+			.unwrap()
+			.deadline;
+			// Hoster 10 answers what it is asked meanwhile.
+			if let Some(id) =
+				pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(HOSTERS[0]))
+			{
+				let chunks = pallet_datdot_proofs::Challenges::<Runtime>::get(id)
+					.unwrap()
+					.chunks
+					.into_inner();
+				assert_ok!(Proofs::proof_of_storage_response(
+					signed(HOSTERS[0]),
+					answer(id, &chunks)
+				));
+			}
+			run_to(deadline);
+			let missed = events().iter().any(|e| {
+				matches!(e,
+				RuntimeEvent::Proofs(pallet_datdot_proofs::Event::ProofMissed { consecutive_failures, .. })
+					if *consecutive_failures == round)
+			});
+			assert!(missed, "miss {round} was counted");
+		}
+		let repaired = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
+		assert_eq!(
+			repaired.positions[1].hoster,
+			Some(who(HOSTERS[2])),
+			"the spare hoster took over"
+		);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Hosting(pallet_datdot_hosting::Event::RepairHosting { .. })
+		)));
+
+		// Pause stops the checks, resume restarts them.
+		assert_ok!(Plans::plan_pause(signed(SPONSOR), 0));
+		assert!(pallet_datdot_proofs::PeriodicJobs::<Runtime>::get(contract).is_none());
+		assert_noop!(
+			Proofs::proof_of_storage_request(signed(SPONSOR), ChallengeRequest { contract }),
+			pallet_datdot_proofs::Error::<Runtime>::NothingToChallenge
+		);
+		assert_ok!(Plans::plan_resume(signed(SPONSOR), 0));
+		assert!(pallet_datdot_proofs::PeriodicJobs::<Runtime>::get(contract).is_some());
+
+		// Unsubscribing ends the contract, then the plan; nobody stays booked.
+		assert_ok!(Plans::plan_unsubscribe(signed(SPONSOR), 0));
+		let evs = events();
+		let end_hosting = evs.iter().position(|e| {
+			matches!(e, RuntimeEvent::Hosting(pallet_datdot_hosting::Event::EndHosting { .. }))
+		});
+		let end_plan = evs.iter().position(|e| {
+			matches!(e, RuntimeEvent::Plans(pallet_datdot_plans::Event::EndPlan { .. }))
+		});
+		assert!(end_hosting.is_some() && end_plan.is_some() && end_hosting < end_plan);
+		for (account, role, provider) in pallet_datdot_roles::Providers::<Runtime>::iter() {
+			assert_eq!(provider.booked, 0, "{account:?} as {role:?}");
+		}
+		run_to(System::block_number() + 300);
+		assert_eq!(
+			pallet_datdot_scheduler::Jobs::<Runtime>::iter().count(),
+			0,
+			"no job outlives the plan"
+		);
+	});
+}
+
+#[test]
+fn a_busy_hoster_that_unregisters_is_replaced() {
+	new_ext().execute_with(|| {
+		let contract = active_contract();
+		assert_ok!(Roles::roles_unregister(signed(HOSTERS[0]), Role::Hoster));
+		assert!(!pallet_datdot_roles::Providers::<Runtime>::contains_key(
+			who(HOSTERS[0]),
+			Role::Hoster
+		));
+		let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
+		assert_eq!(stored.positions[0].hoster, Some(who(HOSTERS[2])));
+		assert_eq!(stored.status, datdot_primitives::ContractStatus::Repairing);
+		assert!(stored.attestor.is_some(), "someone checks the new copy");
+		all_invariants();
+	});
+}
+
+#[test]
+fn a_plan_without_providers_ends_as_unmatchable() {
+	new_ext().execute_with(|| {
+		for n in ATTESTORS {
+			assert_ok!(Roles::roles_unregister(signed(n), Role::Attestor));
+		}
+		subscribe();
+		run_to(2_000);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Plans(pallet_datdot_plans::Event::EndPlan {
+				reason: datdot_primitives::EndReason::Unmatchable,
+				..
+			})
+		)));
+		assert!(pallet_datdot_plans::Plans::<Runtime>::get(0).is_none());
+	});
+}

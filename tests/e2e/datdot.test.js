@@ -1,0 +1,244 @@
+// DatDot's public API over RPC: every one of the 15 calls is sent from polkadot.js and every
+// one of the 8 events is observed, following the flows of the SPEC on one dev chain.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { startNode, connect, sendAndWait, waitFor } from './lib/node.js';
+import { merklePath, merkleRoot } from './lib/merkle.js';
+
+let node;
+let api;
+const seen = []; // every event of every block: { section, method, data, block }
+let unsubscribeEvents;
+
+const sr = new Keyring({ type: 'sr25519' });
+const ed = new Keyring({ type: 'ed25519' });
+const people = {};
+const off = {}; // each person's ed25519 key for off-chain signatures
+const CHUNKS = Array.from({ length: 8 }, (_, i) => stringToU8a(`datdot chunk ${i} `.repeat(8)));
+
+function person (name, uri) {
+  people[name] = sr.addFromUri(uri);
+  off[name] = ed.addFromUri(`${uri}//datdot`);
+  return people[name];
+}
+
+async function send (tx, who) {
+  const result = await sendAndWait(api, tx, people[who]);
+  assert.equal(result.error, null, `${tx.method.section}.${tx.method.method} by ${who} failed: ${result.error}`);
+  return result;
+}
+
+/** The first event `section.method` (seen since `from`) whose data satisfies `match`. */
+function waitForEvent (section, method, match = () => true, { from = 0, timeoutMs = 60_000 } = {}) {
+  return waitFor(() => seen.slice(from).find((e) => e.section === section && e.method === method && match(e.data)),
+    { timeoutMs, what: `event ${section}.${method}` });
+}
+
+const num = (x) => Number(x.toString());
+const addr = (x) => x.toString();
+const u64 = (n) => api.createType('u64', n).toU8a();
+const u32 = (n) => api.createType('u32', n).toU8a();
+
+before(async () => {
+  await cryptoWaitReady();
+  node = await startNode(['--dev', '--consensus', 'manual-seal-300']);
+  api = await connect(node);
+  unsubscribeEvents = await api.query.system.events((records) => {
+    for (const { event } of records) {
+      seen.push({ section: event.section, method: event.method, data: event.data });
+    }
+  });
+  person('sponsor', '//Alice');
+  for (const [name, uri] of [['h1', '//Bob'], ['h2', '//Charlie'], ['h3', '//Dave'],
+    ['e1', '//Eve'], ['e2', '//Ferdie'], ['e3', '//Alice//stash'],
+    ['a1', '//Bob//stash'], ['a2', '//Charlie//stash'], ['a3', '//Dave//stash'], ['a4', '//Eve//stash'],
+    ['temp', '//Ferdie//stash']]) {
+    person(name, uri);
+  }
+});
+
+after(async () => {
+  if (unsubscribeEvents) unsubscribeEvents();
+  if (api) await api.disconnect();
+  if (node) await node.stop();
+});
+
+const profile = (name, location = 'u33dc') => ({
+  signingKey: off[name].publicKey,
+  noiseKey: new Uint8Array(32).fill(7),
+  location,
+  endpoint: `/ip4/127.0.0.1/tcp/${4000 + Object.keys(people).indexOf(name)}`
+});
+
+test('Accounts: create, update and delete an account', async () => {
+  for (const name of Object.keys(people)) {
+    await send(api.tx.accounts.accountCreate(profile(name)), name);
+  }
+  await waitForEvent('accounts', 'AccountCreated', (d) => addr(d.who) === people.temp.address);
+  await send(api.tx.accounts.accountUpdate(profile('temp', 'gcpvj')), 'temp');
+  const updated = await waitForEvent('accounts', 'AccountUpdated', (d) => addr(d.who) === people.temp.address);
+  assert.equal(updated.data.location.toUtf8(), 'gcpvj');
+  const stored = (await api.query.accounts.accounts(people.temp.address)).unwrap();
+  assert.equal(stored.location.toUtf8(), 'gcpvj');
+  await send(api.tx.accounts.accountDelete(), 'temp');
+  await waitForEvent('accounts', 'AccountDeleted', (d) => addr(d.who) === people.temp.address);
+  assert.ok((await api.query.accounts.accounts(people.temp.address)).isNone);
+  // A bad location is refused with a named error.
+  const bad = await sendAndWait(api, api.tx.accounts.accountCreate(profile('temp', 'atlantis')), people.temp);
+  assert.equal(bad.error, 'accounts.InvalidLocation');
+});
+
+test('Roles: providers register for their roles', async () => {
+  const form = (capacity) => ({
+    regions: ['u33'], storage: 1n << 32n, bandwidthKbps: 10_000, capacity, availableFrom: 0, availableUntil: null
+  });
+  for (const name of ['h1', 'h2', 'h3']) await send(api.tx.roles.rolesRegister('Hoster', form(2)), name);
+  for (const name of ['e1', 'e2', 'e3']) await send(api.tx.roles.rolesRegister('Encoder', form(2)), name);
+  for (const name of ['a1', 'a2', 'a3', 'a4']) await send(api.tx.roles.rolesRegister('Attestor', form(4)), name);
+  await waitForEvent('roles', 'RoleRegistered', (d) => addr(d.who) === people.a4.address);
+  assert.equal(num(await api.query.roles.poolSize(['Hoster', 'u3'])), 3);
+  assert.equal(num(await api.query.roles.poolSize(['Attestor', 'u33'])), 4);
+});
+
+const state = {};
+
+test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartHosting)', async () => {
+  const feedKey = ed.addFromUri('//DatDotFeed');
+  const root = merkleRoot(CHUNKS);
+  const length = CHUNKS.length;
+  const head = num((await api.rpc.chain.getHeader()).number);
+  const plan = {
+    feed: { publicKey: feedKey.publicKey, root: u8aToHex(root), length },
+    signature: feedKey.sign(u8aConcat(root, u32(length))),
+    ranges: [{ start: 0, end: length }],
+    regions: ['u3'],
+    hosters: 2,
+    start: head + 3,
+    end: null,
+    minPerformance: { maxLatencyMs: 1000, minBandwidthKbps: 0 },
+    priority: 'Normal'
+  };
+  const from = seen.length;
+  await send(api.tx.plans.planSubscribe(plan), 'sponsor');
+  const subscribed = await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from });
+  state.plan = num(subscribed.data.plan);
+  state.root = root;
+
+  const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === state.plan, { from });
+  state.contract = num(started.data.contract);
+  const attestors = started.data.attestors.map(addr);
+  const byAddress = Object.fromEntries(Object.entries(people).map(([name, pair]) => [pair.address, name]));
+  const selection = { hosters: [people.h1.address, people.h2.address], encoders: [people.e1.address, people.e2.address] };
+  for (const attestor of attestors.slice(0, 2)) {
+    await send(api.tx.hosting.submitMatching(state.contract, selection), byAddress[attestor]);
+  }
+  const hosting = await waitForEvent('hosting', 'StartHosting', (d) => num(d.contract) === state.contract, { from });
+  assert.deepEqual(hosting.data.hosters.map(addr), selection.hosters);
+  assert.deepEqual(hosting.data.encoders.map(addr), selection.encoders);
+  assert.deepEqual(hosting.data.range.toJSON(), { start: 0, end: length });
+  state.setupAttestor = byAddress[addr(hosting.data.attestor)];
+
+  const contractRange = u8aConcat(u32(0), u32(length));
+  const message = u8aConcat(stringToU8a('datdot/setup'), u64(state.contract), root, contractRange);
+  // An Option of bytes takes hex: a bare Uint8Array would be read as an encoded Option.
+  const results = ['h1', 'h2'].map((name) => ({ hoster: people[name].address, signature: u8aToHex(off[name].sign(message)) }));
+  await send(api.tx.hosting.hostingSetupReport({ contract: state.contract, results }), state.setupAttestor);
+  await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === state.contract, { from });
+  const contract = (await api.query.hosting.contracts(state.contract)).unwrap();
+  assert.equal(contract.status.toString(), 'Active');
+});
+
+test('Proofs: a challenge is answered with chunks and Merkle paths (ProvideProofOfStorage)', async () => {
+  const from = seen.length;
+  await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
+  for (const name of ['h1', 'h2']) {
+    const challenge = await waitForEvent('proofs', 'ProvideProofOfStorage', (d) => addr(d.hoster) === people[name].address, { from });
+    const chunks = challenge.data.chunks.map((index) => ({
+      index: num(index),
+      data: u8aToHex(CHUNKS[num(index)]),
+      path: merklePath(CHUNKS, num(index)).map((h) => u8aToHex(h))
+    }));
+    // A tampered chunk is refused with a named error; the honest answer is accepted.
+    const tampered = chunks.map((c, i) => (i === 0 ? { ...c, data: u8aToHex(stringToU8a('forged')) } : c));
+    const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse({ challenge: num(challenge.data.challenge), chunks: tampered }), people[name]);
+    assert.equal(refused.error, 'proofs.InvalidProof');
+    await send(api.tx.proofs.proofOfStorageResponse({ challenge: num(challenge.data.challenge), chunks }), name);
+    await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.data.challenge), { from });
+  }
+  const rating = await api.query.roles.ratings(people.h1.address, 'u3');
+  assert.equal(num(rating.challengesPassed), 1);
+});
+
+test('Benchmarks: an attestor measures the hosters with proofs of contact (ProvidePerformanceBenchmark)', async () => {
+  const from = seen.length;
+  await send(api.tx.benchmarks.performanceBenchmarkRequest({ contract: state.contract }), 'sponsor');
+  const job = await waitForEvent('benchmarks', 'ProvidePerformanceBenchmark', (d) => num(d.contract) === state.contract, { from });
+  const byAddress = Object.fromEntries(Object.entries(people).map(([name, pair]) => [pair.address, name]));
+  const attestor = addr(job.data.attestor);
+  const benchmark = num(job.data.benchmark);
+  const message = u8aConcat(stringToU8a('datdot/contact'), u64(benchmark), decodeAddress(attestor));
+  const measurements = job.data.hosters.map((hoster) => ({
+    hoster: addr(hoster),
+    latencyMs: 42,
+    bandwidthKbps: 9_000,
+    proofOfContact: off[byAddress[addr(hoster)]].sign(message)
+  }));
+  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements }), byAddress[attestor]);
+  await waitForEvent('benchmarks', 'BenchmarkRecorded', (d) => num(d.benchmark) === benchmark, { from });
+  // Counted where the attestor stands (u33dc), so seen from u3 too.
+  const rating = await api.query.roles.ratings(people.h1.address, 'u3');
+  assert.equal(num(rating.latencyMs), 42);
+});
+
+test('Roles, Hosting: a busy hoster leaves and its position is repaired (RepairHosting)', async () => {
+  const from = seen.length;
+  await send(api.tx.roles.rolesUnregister('Hoster'), 'h1');
+  const repair = await waitForEvent('hosting', 'RepairHosting', (d) => num(d.contract) === state.contract, { from });
+  const hosterRepair = repair.data.repairs.toJSON().find((r) => r.role === 'Hoster');
+  assert.equal(hosterRepair.old, people.h1.address);
+  assert.equal(hosterRepair.new, people.h3.address);
+  const left = await waitForEvent('roles', 'RoleUnregistered', (d) => addr(d.who) === people.h1.address, { from });
+  assert.equal(num(left.data.handedOver), 1);
+});
+
+test('Plans: update, pause and resume a plan (PausePlan, ResumePlan)', async () => {
+  const from = seen.length;
+  const head = num((await api.rpc.chain.getHeader()).number);
+  await send(api.tx.plans.planUpdate(state.plan, { end: head + 10_000, priority: 'High', minPerformance: null }), 'sponsor');
+  await waitForEvent('plans', 'PlanUpdated', (d) => num(d.plan) === state.plan, { from });
+  await send(api.tx.plans.planPause(state.plan), 'sponsor');
+  await waitForEvent('plans', 'PausePlan', (d) => num(d.plan) === state.plan, { from });
+  assert.equal((await api.query.plans.plans(state.plan)).unwrap().paused.isTrue, true);
+  await send(api.tx.plans.planResume(state.plan), 'sponsor');
+  await waitForEvent('plans', 'ResumePlan', (d) => num(d.plan) === state.plan, { from });
+  // Only the sponsor may pause.
+  const stranger = await sendAndWait(api, api.tx.plans.planPause(state.plan), people.h2);
+  assert.equal(stranger.error, 'plans.NotSponsor');
+});
+
+test('Plans, Hosting: unsubscribing ends the contracts and the plan (EndHosting, EndPlan)', async () => {
+  const from = seen.length;
+  await send(api.tx.plans.planUnsubscribe(state.plan), 'sponsor');
+  const ended = await waitForEvent('hosting', 'EndHosting', (d) => num(d.contract) === state.contract, { from });
+  assert.equal(ended.data.reason.toString(), 'Unsubscribed');
+  const end = await waitForEvent('plans', 'EndPlan', (d) => num(d.plan) === state.plan, { from });
+  assert.equal(end.data.reason.toString(), 'Unsubscribed');
+  assert.ok((await api.query.hosting.contracts(state.contract)).isNone);
+  // Every provider is free again.
+  for (const name of ['h2', 'h3']) {
+    const provider = (await api.query.roles.providers(people[name].address, 'Hoster')).unwrap();
+    assert.equal(num(provider.booked), 0, name);
+  }
+});
+
+test('all eight DatDot events were observed over RPC', () => {
+  const expected = [['hosting', 'StartHosting'], ['hosting', 'RepairHosting'], ['hosting', 'EndHosting'],
+    ['proofs', 'ProvideProofOfStorage'], ['benchmarks', 'ProvidePerformanceBenchmark'],
+    ['plans', 'PausePlan'], ['plans', 'ResumePlan'], ['plans', 'EndPlan']];
+  for (const [section, method] of expected) {
+    assert.ok(seen.some((e) => e.section === section && e.method === method), `${section}.${method} was not seen`);
+  }
+});
