@@ -327,3 +327,38 @@ fn a_plan_without_providers_ends_as_unmatchable() {
 		assert!(pallet_datdot_plans::Plans::<Runtime>::get(0).is_none());
 	});
 }
+
+#[test]
+fn the_end_block_ends_a_plan_by_itself() {
+	new_ext().execute_with(|| {
+		let contract = active_contract();
+		let end = System::block_number() + 50;
+		assert_ok!(Plans::plan_update(
+			signed(SPONSOR),
+			0,
+			pallet_datdot_plans::PlanUpdate {
+				end: Some(Some(end)),
+				priority: None,
+				min_performance: None
+			}
+		));
+		run_to(end - 1);
+		assert!(pallet_datdot_hosting::Contracts::<Runtime>::get(contract).is_some());
+		run_to(end);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Plans(pallet_datdot_plans::Event::EndPlan {
+				plan: 0,
+				reason: datdot_primitives::EndReason::Expired
+			})
+		)));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Hosting(pallet_datdot_hosting::Event::EndHosting {
+				reason: datdot_primitives::EndReason::Expired,
+				..
+			})
+		)));
+		assert!(pallet_datdot_hosting::Contracts::<Runtime>::get(contract).is_none());
+	});
+}
