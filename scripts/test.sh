@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up this machine and runs every test: the Rust workspace (pallet, runtime and node unit
 # tests) and then the end-to-end suite, which drives `datdot-node --dev` with polkadot.js.
-# Tests and the node share the release profile, so the dependency graph compiles once.
+# One `cargo test` builds everything once: the workspace's tests and, because `datdot-node`
+# has integration tests, the node binary the end-to-end suite runs, with the same features.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/setup.sh"
@@ -11,10 +12,7 @@ cd "$DATDOT_ROOT"
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-step "build datdot-node (release)"
-cargo build --release --locked -p datdot-node
-
-step "cargo test --workspace (release)"
+step "cargo test --workspace (release; builds datdot-node too)"
 cargo test --release --locked --workspace
 
 step "end-to-end suite (polkadot.js against datdot-node)"

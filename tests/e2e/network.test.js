@@ -53,3 +53,18 @@ test('two validators on loopback produce and finalize blocks together', { timeou
   assert.equal(aliceHash.toHex(), bobHash.toHex(), 'the two nodes finalized different blocks');
   assert.ok(aliceFinal.number.toNumber() >= 3);
 });
+
+test('datdot-node --dev authors with Aura every 6 s and GRANDPA finalizes', { timeout: 120_000 }, async () => {
+  const dev = await startNode(['--dev']);
+  nodes.push(dev);
+  const api = await connect(dev);
+  apis.push(api);
+  const finalized = await waitForHead((cb) => api.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= 2, 90_000);
+  assert.ok(finalized.number.toNumber() >= 2);
+  // Six-second slots: blocks' timestamps lie whole slots apart.
+  const [one, two] = await Promise.all([1, 2].map(async (n) =>
+    (await api.query.timestamp.now.at(await api.rpc.chain.getBlockHash(n))).toNumber()));
+  assert.ok(two > one && (two - one) % 6000 === 0, `timestamps ${one} and ${two}`);
+  const health = await api.rpc.system.health();
+  assert.equal(health.isSyncing.isFalse, true);
+});

@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use datdot_primitives::{
-	AccountDirectory, BenchmarkId, ContractDirectory, ContractId, ContractObserver, ContractStatus,
-	Job, PlanDirectory, Priority, ProviderRegistry, Ratings, Role, ScheduleJob,
+	draw_from_pool, AccountDirectory, BenchmarkId, ContractDirectory, ContractId, ContractObserver,
+	ContractStatus, Job, PlanDirectory, Priority, ProviderRegistry, Ratings, Role, ScheduleJob,
 };
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use sp_core::ed25519;
@@ -28,30 +28,22 @@ impl<T: Config> Pallet<T> {
 		region: &datdot_primitives::Region,
 		exclude: &[T::AccountId],
 	) -> Option<T::AccountId> {
-		let size = T::Providers::pool_size(Role::Attestor, region);
-		if size == 0 {
-			return None;
-		}
 		let nonce = DrawNonce::<T>::mutate(|n| {
 			*n = n.wrapping_add(1);
 			*n
 		});
 		let (hash, _) = T::Randomness::random(&(b"datdot/bench", region, nonce).encode());
-		let start = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
-		// A random start, then consecutive members: distinct candidates even when the
-		// randomness source repeats itself.
-		for step in 0..T::MaxDrawAttempts::get().min(size) {
-			let index = start.wrapping_add(step) % size;
-			let Some(candidate) = T::Providers::pool_member(Role::Attestor, region, index) else {
-				continue;
-			};
-			if !exclude.contains(&candidate)
-				&& T::Providers::serves(&candidate, Role::Attestor, region)
-			{
-				return Some(candidate);
-			}
-		}
-		None
+		let random = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
+		draw_from_pool::<_, T::Providers>(
+			Role::Attestor,
+			region,
+			random,
+			T::MaxDrawAttempts::get(),
+			|candidate| {
+				!exclude.contains(candidate)
+					&& T::Providers::serves(candidate, Role::Attestor, region)
+			},
+		)
 	}
 
 	/// Opens a benchmark of `contract` with a drawn attestor.

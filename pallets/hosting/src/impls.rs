@@ -3,9 +3,9 @@
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use datdot_primitives::{
-	AccountDirectory, ChunkRange, ContractDirectory, ContractId, ContractManager, ContractObserver,
-	ContractStatus, EndReason, HostedPosition, Job, Performance, PlanDirectory, PlanId, PlanTerms,
-	Priority, ProviderRegistry, Ratings, Region, Role, ScheduleJob,
+	draw_from_pool, AccountDirectory, ChunkRange, ContractDirectory, ContractId, ContractManager,
+	ContractObserver, ContractStatus, EndReason, HostedPosition, Job, Performance, PlanDirectory,
+	PlanId, PlanTerms, Priority, ProviderRegistry, Ratings, Region, Role, ScheduleJob,
 };
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -53,25 +53,13 @@ impl<T: Config> Pallet<T> {
 		exclude: &[T::AccountId],
 		minimum: Option<&Performance>,
 	) -> Option<T::AccountId> {
-		let size = T::Providers::pool_size(role, region);
-		if size == 0 {
-			return None;
-		}
-		// A random start, then consecutive members: distinct candidates even when the
-		// randomness source repeats itself (as collective flip does before its first block).
-		let start = Self::random_u32(&(b"datdot/draw", role, region).encode()) % size;
-		for step in 0..T::MaxDrawAttempts::get().min(size) {
-			let index = start.wrapping_add(step) % size;
-			let Some(candidate) = T::Providers::pool_member(role, region, index) else { continue };
-			let eligible = !exclude.contains(&candidate)
-				&& T::Providers::serves(&candidate, role, region)
-				&& T::Providers::has_free_capacity(&candidate, role)
-				&& minimum.map_or(true, |m| T::Ratings::rating(&candidate, region).meets(m));
-			if eligible {
-				return Some(candidate);
-			}
-		}
-		None
+		let random = Self::random_u32(&(b"datdot/draw", role, region).encode());
+		draw_from_pool::<_, T::Providers>(role, region, random, T::MaxDrawAttempts::get(), |c| {
+			!exclude.contains(c)
+				&& T::Providers::serves(c, role, region)
+				&& T::Providers::has_free_capacity(c, role)
+				&& minimum.map_or(true, |m| T::Ratings::rating(c, region).meets(m))
+		})
 	}
 
 	/// The region position `index` of a plan's contracts is served in.

@@ -221,3 +221,76 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Signs `message` with the signing key of `who`'s account.
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64];
 }
+
+/// Draws a provider of `role` from the pool of `region`: from position `random mod size`, the
+/// first of up to `attempts` consecutive members for which `eligible` holds. Starting at a
+/// random place and then walking keeps the work bounded and finds distinct providers even when
+/// the randomness source repeats itself.
+pub fn draw_from_pool<AccountId, P: ProviderRegistry<AccountId>>(
+	role: Role,
+	region: &Region,
+	random: u32,
+	attempts: u32,
+	eligible: impl Fn(&AccountId) -> bool,
+) -> Option<AccountId> {
+	let size = P::pool_size(role, region);
+	if size == 0 {
+		return None;
+	}
+	let start = u64::from(random % size);
+	(0..u64::from(attempts.min(size)))
+		.filter_map(|step| {
+			let index = ((start + step) % u64::from(size)) as u32;
+			P::pool_member(role, region, index)
+		})
+		.find(|candidate| eligible(candidate))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// A pool of the accounts 0..10 in every region; all of them serve and have capacity.
+	struct TenProviders;
+	impl ProviderRegistry<u32> for TenProviders {
+		fn is_provider(_: &u32, _: Role) -> bool {
+			true
+		}
+		fn serves(_: &u32, _: Role, _: &Region) -> bool {
+			true
+		}
+		fn has_free_capacity(_: &u32, _: Role) -> bool {
+			true
+		}
+		fn book(_: &u32, _: Role) -> DispatchResult {
+			Ok(())
+		}
+		fn release(_: &u32, _: Role) {}
+		fn pool_size(_: Role, _: &Region) -> u32 {
+			10
+		}
+		fn pool_member(_: Role, _: &Region, index: u32) -> Option<u32> {
+			(index < 10).then_some(index)
+		}
+	}
+
+	fn draw(random: u32, attempts: u32, eligible: impl Fn(&u32) -> bool) -> Option<u32> {
+		let region = Region::new(b"u3").unwrap();
+		draw_from_pool::<u32, TenProviders>(Role::Hoster, &region, random, attempts, eligible)
+	}
+
+	#[test]
+	fn a_draw_starts_at_the_random_place_and_walks_on_past_the_ineligible() {
+		assert_eq!(draw(23, 4, |_| true), Some(3));
+		assert_eq!(draw(3, 4, |c| *c > 4), Some(5));
+		// Walking wraps around the end of the pool.
+		assert_eq!(draw(8, 4, |c| *c < 2), Some(0));
+	}
+
+	#[test]
+	fn a_draw_gives_up_after_its_attempts() {
+		assert_eq!(draw(0, 3, |c| *c == 5), None);
+		assert_eq!(draw(0, 100, |c| *c == 9), Some(9), "attempts are capped at the pool size");
+		assert_eq!(draw(0, 100, |_| false), None);
+	}
+}
