@@ -61,10 +61,10 @@ test('datdot-node --dev authors with Aura every 6 s and GRANDPA finalizes', { ti
   apis.push(api);
   const finalized = await waitForHead((cb) => api.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= 2, 90_000);
   assert.ok(finalized.number.toNumber() >= 2);
-  // Six-second slots: blocks' timestamps lie whole slots apart.
+  // Six-second slots: consecutive blocks are about a slot apart (two if a slot was missed).
   const [one, two] = await Promise.all([1, 2].map(async (n) =>
     (await api.query.timestamp.now.at(await api.rpc.chain.getBlockHash(n))).toNumber()));
-  assert.ok(two > one && (two - one) % 6000 === 0, `timestamps ${one} and ${two}`);
+  assert.ok(two - one >= 5_000 && two - one < 13_000, `timestamps ${one} and ${two}`);
   const health = await api.rpc.system.health();
   assert.equal(health.isSyncing.isFalse, true);
 });
