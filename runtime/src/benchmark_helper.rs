@@ -5,7 +5,8 @@
 use alloc::{format, vec, vec::Vec};
 use codec::Encode;
 use datdot_primitives::{
-	BenchmarkHelper, ChunkIndex, ChunkRange, ContractId, Job, Performance, PlanId, Priority, Role,
+	BenchmarkHelper, ChunkIndex, ChunkRange, ContractId, ContractManager, Performance, PlanId,
+	Priority, Role,
 };
 use frame_support::traits::fungible::Mutate;
 use sp_core::{crypto::KeyTypeId, ed25519, H256};
@@ -35,8 +36,10 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		if pallet_datdot_accounts::Accounts::<Runtime>::contains_key(who) {
 			return;
 		}
+		let signing_key = key_of(who).0;
 		let profile = pallet_datdot_accounts::ProfileInput {
-			signing_key: key_of(who).0,
+			signing_key,
+			key_proof: Self::sign(who, &Accounts::key_message(who, &signing_key)),
 			noise_key: [7; 32],
 			location: location.to_vec(),
 			endpoint: Some(b"/ip4/127.0.0.1/tcp/4000".to_vec()),
@@ -110,7 +113,7 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		let attestors = make(Role::Attestor, 3);
 		let hoster_ids = make(Role::Hoster, u32::from(hosters));
 		let encoder_ids = make(Role::Encoder, u32::from(hosters));
-		let _ = (attestors, Hosting::run_job(Job::StartPlan(plan)));
+		let _ = (attestors, <Hosting as ContractManager<AccountId>>::start(plan));
 		let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)
 			.first()
 			.copied()
@@ -126,12 +129,14 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 			let _ = Hosting::do_submit_matching(voter.clone(), contract, selection);
 		}
 		if let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) {
-			let message = Hosting::setup_message(contract, root, stored.range);
 			let results = hoster_ids
 				.iter()
-				.map(|hoster| pallet_datdot_hosting::HosterSetup {
-					hoster: hoster.clone(),
-					signature: Some(Self::sign(hoster, &message)),
+				.map(|hoster| {
+					let message = Hosting::setup_message(contract, hoster, root, stored.range);
+					pallet_datdot_hosting::HosterSetup {
+						hoster: hoster.clone(),
+						signature: Some(Self::sign(hoster, &message)),
+					}
 				})
 				.collect();
 			if let Some(attestor) = stored.attestor {

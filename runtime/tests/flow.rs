@@ -3,114 +3,15 @@
 //! pause/resume → unsubscribe, and a busy hoster leaving. The pallets' invariants are checked
 //! after every block.
 
+mod common;
+
+use common::*;
 use datdot_primitives::{ChunkRange, Performance, Priority, Role};
-use datdot_runtime::{
-	Accounts, AllPalletsWithSystem, Balances, Benchmarks, BuildStorage, Hosting, Plans, Proofs,
-	Roles, Runtime, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler, System, UNIT,
-};
-use frame_support::{
-	assert_noop, assert_ok,
-	traits::{fungible::Mutate, OnInitialize},
-};
+use datdot_runtime::{Hosting, Plans, Proofs, Roles, Runtime, RuntimeEvent, RuntimeOrigin, System};
+use frame_support::{assert_noop, assert_ok};
 use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
 use pallet_datdot_proofs::{ChallengeRequest, ChunkProof, StorageProof};
-use sp_core::{ed25519, Pair, H256};
-use sp_runtime::{traits::BlakeTwo256, AccountId32};
-
-type AccountId = AccountId32;
-
-const LENGTH: u32 = 16;
-
-fn chunk(i: u32) -> Vec<u8> {
-	format!("runtime flow chunk {i}").into_bytes()
-}
-
-fn root() -> H256 {
-	binary_merkle_tree::merkle_root::<BlakeTwo256, _>((0..LENGTH).map(chunk))
-}
-
-fn path(i: u32) -> Vec<H256> {
-	binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>((0..LENGTH).map(chunk), i).proof
-}
-
-fn who(n: u8) -> AccountId {
-	AccountId::new([n; 32])
-}
-
-fn key(n: u8) -> ed25519::Pair {
-	ed25519::Pair::from_seed(&[n; 32])
-}
-
-fn signed(n: u8) -> RuntimeOrigin {
-	RuntimeOrigin::signed(who(n))
-}
-
-const SPONSOR: u8 = 1;
-const HOSTERS: [u8; 3] = [10, 11, 12];
-const ENCODERS: [u8; 3] = [20, 21, 22];
-const ATTESTORS: [u8; 4] = [30, 31, 32, 33];
-
-fn all_invariants() {
-	datdot_runtime::Accounts::do_try_state().expect("accounts");
-	Roles::do_try_state().expect("roles");
-	Plans::do_try_state().expect("plans");
-	Hosting::do_try_state().expect("hosting");
-	Proofs::do_try_state().expect("proofs");
-	Benchmarks::do_try_state().expect("benchmarks");
-	Scheduler::do_try_state().expect("scheduler");
-}
-
-/// Runs the blocks after the current one up to `n`, each with every pallet's `on_initialize`.
-fn run_to(n: u32) {
-	while System::block_number() < n {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		AllPalletsWithSystem::on_initialize(next);
-		all_invariants();
-	}
-}
-
-fn events() -> Vec<RuntimeEvent> {
-	System::events().into_iter().map(|r| r.event).collect()
-}
-
-fn new_ext() -> sp_io::TestExternalities {
-	let storage = RuntimeGenesisConfig::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		for n in [SPONSOR].iter().chain(&HOSTERS).chain(&ENCODERS).chain(&ATTESTORS) {
-			let _ = Balances::set_balance(&who(*n), 1_000 * UNIT);
-			assert_ok!(Accounts::account_create(
-				signed(*n),
-				pallet_datdot_accounts::ProfileInput {
-					signing_key: key(*n).public().0,
-					noise_key: [0; 32],
-					location: b"u33dc".to_vec(),
-					endpoint: None,
-				}
-			));
-		}
-		let form = |capacity| pallet_datdot_roles::ProviderFormInput {
-			regions: vec![b"u33".to_vec()],
-			storage: 1 << 30,
-			bandwidth_kbps: 10_000,
-			capacity,
-			available_from: 0,
-			available_until: None,
-		};
-		for n in HOSTERS {
-			assert_ok!(Roles::roles_register(signed(n), Role::Hoster, form(2)));
-		}
-		for n in ENCODERS {
-			assert_ok!(Roles::roles_register(signed(n), Role::Encoder, form(2)));
-		}
-		for n in ATTESTORS {
-			assert_ok!(Roles::roles_register(signed(n), Role::Attestor, form(4)));
-		}
-	});
-	ext
-}
+use sp_core::Pair;
 
 /// Publishes the flow's plan: the whole feed, 2 hosters in `u3`, from block 3.
 fn subscribe() -> u64 {
@@ -155,10 +56,12 @@ fn active_contract() -> u64 {
 	let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
 	assert!(events().iter().any(|e| matches!(e,
 		RuntimeEvent::Hosting(pallet_datdot_hosting::Event::StartHosting { contract: c, .. }) if *c == contract)));
-	let message = Hosting::setup_message(contract, root(), stored.range);
 	let results = HOSTERS[..2]
 		.iter()
-		.map(|n| HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) })
+		.map(|n| {
+			let message = Hosting::setup_message(contract, &who(*n), root(), stored.range);
+			HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) }
+		})
 		.collect();
 	assert_ok!(Hosting::hosting_setup_report(
 		RuntimeOrigin::signed(stored.attestor.unwrap()),
@@ -241,7 +144,8 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 					answer(id, &chunks)
 				));
 			}
-			run_to(deadline);
+			// The deadline job runs in the block after the last one an answer counts in.
+			run_to(deadline + 1);
 			let missed = events().iter().any(|e| {
 				matches!(e,
 				RuntimeEvent::Proofs(pallet_datdot_proofs::Event::ProofMissed { consecutive_failures, .. })
@@ -260,13 +164,18 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 			RuntimeEvent::Hosting(pallet_datdot_hosting::Event::RepairHosting { .. })
 		)));
 
-		// Pause stops the checks, resume restarts them.
+		// Pause stops the checks, resume restarts them (a change per 3 blocks at most).
 		assert_ok!(Plans::plan_pause(signed(SPONSOR), 0));
 		assert!(pallet_datdot_proofs::PeriodicJobs::<Runtime>::get(contract).is_none());
 		assert_noop!(
 			Proofs::proof_of_storage_request(signed(SPONSOR), ChallengeRequest { contract }),
 			pallet_datdot_proofs::Error::<Runtime>::NothingToChallenge
 		);
+		assert_noop!(
+			Plans::plan_resume(signed(SPONSOR), 0),
+			pallet_datdot_plans::Error::<Runtime>::ChangeTooSoon
+		);
+		run_to(System::block_number() + 3);
 		assert_ok!(Plans::plan_resume(signed(SPONSOR), 0));
 		assert!(pallet_datdot_proofs::PeriodicJobs::<Runtime>::get(contract).is_some());
 
@@ -332,6 +241,7 @@ fn a_plan_without_providers_ends_as_unmatchable() {
 fn the_end_block_ends_a_plan_by_itself() {
 	new_ext().execute_with(|| {
 		let contract = active_contract();
+		run_to(System::block_number() + 3);
 		let end = System::block_number() + 50;
 		assert_ok!(Plans::plan_update(
 			signed(SPONSOR),

@@ -18,10 +18,17 @@ where
 	who
 }
 
-/// The largest profile the call accepts: an 8-character location and a full endpoint.
-fn largest_profile<T: Config>() -> ProfileInput {
+/// The largest profile `who` can send: an 8-character location, a full endpoint, and a fresh
+/// signing key from the benchmark keystore with its proof of possession.
+fn largest_profile<T: Config>(who: &T::AccountId) -> ProfileInput {
+	let key_type = sp_core::crypto::KeyTypeId(*b"dtdt");
+	let key = sp_io::crypto::ed25519_generate(key_type, None);
+	let message = Pallet::<T>::key_message(who, &key.0);
+	let key_proof =
+		sp_io::crypto::ed25519_sign(key_type, &key, &message).map(|s| s.0).unwrap_or([0; 64]);
 	ProfileInput {
-		signing_key: [1; 32],
+		signing_key: key.0,
+		key_proof,
 		noise_key: [2; 32],
 		location: b"u33dcu33".to_vec(),
 		endpoint: Some(vec![b'e'; T::MaxEndpointLen::get() as usize]),
@@ -36,15 +43,15 @@ mod benchmarks {
 	fn account_create() {
 		let who = funded::<T>("creator");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), largest_profile::<T>());
+		_(RawOrigin::Signed(who.clone()), largest_profile::<T>(&who));
 		assert!(Accounts::<T>::contains_key(&who));
 	}
 
 	#[benchmark]
 	fn account_update() -> Result<(), BenchmarkError> {
 		let who = funded::<T>("updater");
-		Pallet::<T>::do_create(who.clone(), largest_profile::<T>())?;
-		let mut profile = largest_profile::<T>();
+		Pallet::<T>::do_create(who.clone(), largest_profile::<T>(&who))?;
+		let mut profile = largest_profile::<T>(&who);
 		profile.location = b"gcpvgcpv".to_vec();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), profile);
@@ -58,7 +65,7 @@ mod benchmarks {
 	#[benchmark]
 	fn account_delete() -> Result<(), BenchmarkError> {
 		let who = funded::<T>("deleter");
-		Pallet::<T>::do_create(who.clone(), largest_profile::<T>())?;
+		Pallet::<T>::do_create(who.clone(), largest_profile::<T>(&who))?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 		assert!(!Accounts::<T>::contains_key(&who));

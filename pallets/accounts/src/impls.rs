@@ -1,19 +1,40 @@
 //! The bodies of the account calls, and the directory other pallets read.
 
-use datdot_primitives::{AccountDirectory, AccountUsage, Region};
+use alloc::vec::Vec;
+use datdot_primitives::{
+	signing::{signing_payload, verify_ed25519, KEY_TAG},
+	AccountDirectory, AccountUsage, Region,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision},
 };
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::Zero;
 
 use crate::{AccountOf, Accounts, Config, Error, Event, HoldReason, Pallet, ProfileInput};
 
 impl<T: Config> Pallet<T> {
-	/// Checks `profile` and turns it into a record holding `deposit`.
+	/// The statement `who` signs with `signing_key` to prove it holds the key.
+	pub fn key_message(who: &T::AccountId, signing_key: &[u8; 32]) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		signing_payload(KEY_TAG, genesis.as_ref(), (who, signing_key))
+	}
+
+	/// Checks `profile` of `who` and turns it into a record holding `deposit`.
 	fn account_from(
+		who: &T::AccountId,
 		profile: ProfileInput,
 		deposit: crate::BalanceOf<T>,
 	) -> Result<AccountOf<T>, Error<T>> {
+		ensure!(
+			verify_ed25519(
+				&Self::key_message(who, &profile.signing_key),
+				&profile.key_proof,
+				&profile.signing_key
+			),
+			Error::<T>::BadKeyProof
+		);
 		let location = Region::new(&profile.location).map_err(|_| Error::<T>::InvalidLocation)?;
 		let endpoint = profile
 			.endpoint
@@ -31,7 +52,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_create(who: T::AccountId, profile: ProfileInput) -> DispatchResult {
 		ensure!(!Accounts::<T>::contains_key(&who), Error::<T>::AccountExists);
 		let deposit = T::AccountDeposit::get();
-		let account = Self::account_from(profile, deposit)?;
+		let account = Self::account_from(&who, profile, deposit)?;
 		T::Currency::hold(&HoldReason::AccountDeposit.into(), &who, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let location = account.location.clone();
@@ -42,7 +63,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_update(who: T::AccountId, profile: ProfileInput) -> DispatchResult {
 		let old = Accounts::<T>::get(&who).ok_or(Error::<T>::NoAccount)?;
-		let account = Self::account_from(profile, old.deposit)?;
+		let account = Self::account_from(&who, profile, old.deposit)?;
 		let location = account.location.clone();
 		Accounts::<T>::insert(&who, account);
 		Self::deposit_event(Event::AccountUpdated { who, location });

@@ -107,6 +107,8 @@ pub mod pallet {
 		AccountInUse,
 		/// The caller cannot cover the account deposit.
 		InsufficientBalance,
+		/// The key proof is not the signing key's signature over the key statement.
+		BadKeyProof,
 	}
 
 	#[pallet::call]

@@ -15,6 +15,9 @@ use scale_info::TypeInfo;
 pub struct ProfileInput {
 	/// The ed25519 public key that signs off-chain messages (setup and contact proofs).
 	pub signing_key: [u8; 32],
+	/// Proof of possession: the signing key's signature over the key statement, which names
+	/// this chain and the calling account (see `docs/API.md`).
+	pub key_proof: [u8; 64],
 	/// The x25519 public key of the noise protocol between peers.
 	pub noise_key: [u8; 32],
 	/// A geohash of 1 to 8 characters, e.g. `u33dc`.

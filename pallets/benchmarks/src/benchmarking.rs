@@ -2,7 +2,7 @@
 
 use super::*;
 use alloc::vec::Vec;
-use datdot_primitives::{BenchmarkHelper, ContractId, Job, Role};
+use datdot_primitives::{BenchmarkHelper, BenchmarkJob, ContractId, Job, JobHandler, Role};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
@@ -40,15 +40,18 @@ mod benchmarks {
 		let contract = active::<T>(h);
 		let id = Pallet::<T>::start_benchmark(contract)?;
 		let benchmark = Benchmarks::<T>::get(id).ok_or(BenchmarkError::Stop("no benchmark"))?;
-		let message = Pallet::<T>::contact_message(id, &benchmark.attestor);
 		let measurements = benchmark
 			.hosters
 			.iter()
-			.map(|hoster| HosterMeasurement {
-				hoster: hoster.clone(),
-				latency_ms: 40,
-				bandwidth_kbps: 10_000,
-				proof_of_contact: T::BenchmarkHelper::sign(hoster, &message),
+			.map(|hoster| {
+				let message =
+					Pallet::<T>::contact_message(id, contract, &benchmark.attestor, hoster);
+				HosterMeasurement {
+					hoster: hoster.clone(),
+					latency_ms: 40,
+					bandwidth_kbps: 10_000,
+					proof_of_contact: T::BenchmarkHelper::sign(hoster, &message),
+				}
 			})
 			.collect::<Vec<_>>();
 		#[extrinsic_call]
@@ -65,7 +68,7 @@ mod benchmarks {
 		let contract = active::<T>(T::MaxHostersPerContract::get());
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::PerformanceBenchmark(contract));
+			<Pallet<T> as JobHandler>::execute(&Job::Benchmarks(BenchmarkJob::Measure(contract)));
 		}
 		assert!(OpenBenchmarks::<T>::get(contract).is_some());
 	}
@@ -76,7 +79,7 @@ mod benchmarks {
 		let id = Pallet::<T>::start_benchmark(contract)?;
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::BenchmarkDeadline(id));
+			<Pallet<T> as JobHandler>::execute(&Job::Benchmarks(BenchmarkJob::Deadline(id)));
 		}
 		assert!(Benchmarks::<T>::get(id).is_none());
 		Ok(())

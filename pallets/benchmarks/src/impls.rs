@@ -1,43 +1,54 @@
 //! Drawing attestors, checking reports, deadlines, and starting/stopping with contracts.
 
 use alloc::vec::Vec;
-use codec::{Decode, Encode};
+use codec::Encode;
 use datdot_primitives::{
-	draw_from_pool, AccountDirectory, BenchmarkId, ContractDirectory, ContractId, ContractObserver,
-	ContractStatus, Job, PlanDirectory, Priority, ProviderRegistry, Ratings, Role, ScheduleJob,
+	draw_from_pool,
+	signing::{signing_payload, verify_ed25519, CONTACT_TAG},
+	AccountDirectory, BenchmarkId, BenchmarkJob, ContractDirectory, ContractId, ContractObserver,
+	ContractStatus, EndReason, Job, JobHandler, PlanDirectory, Priority, ProviderRegistry, Ratings,
+	Region, Role, ScheduleJob,
 };
 use frame_support::{pallet_prelude::*, traits::Randomness};
-use sp_core::ed25519;
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{Saturating, TrailingZeroInput, Verify},
+	traits::{One, Saturating, Zero},
 	DispatchResult,
 };
 
 use crate::{
-	BenchmarkOf, BenchmarkReport, Benchmarks, Config, DrawNonce, Error, Event, NextBenchmarkId,
-	OpenBenchmarks, Pallet, PeriodicJobs, WeightInfo,
+	BenchmarkOf, BenchmarkReport, Benchmarks, Config, DrawNonce, Error, Event, LastRequest,
+	NextBenchmarkId, OpenBenchmarks, Pallet, PeriodicJobs, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
-	/// The message a hoster signs to prove the attestor reached it.
-	pub fn contact_message(benchmark: BenchmarkId, attestor: &T::AccountId) -> Vec<u8> {
-		(b"datdot/contact", benchmark, attestor).encode()
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
 	}
 
-	fn draw_attestor(
-		region: &datdot_primitives::Region,
-		exclude: &[T::AccountId],
-	) -> Option<T::AccountId> {
+	/// The message a hoster signs to prove that `attestor` reached it for benchmark `id` of
+	/// `contract` on this chain.
+	pub fn contact_message(
+		id: BenchmarkId,
+		contract: ContractId,
+		attestor: &T::AccountId,
+		hoster: &T::AccountId,
+	) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		signing_payload(CONTACT_TAG, genesis.as_ref(), (id, contract, attestor, hoster))
+	}
+
+	fn draw_attestor(region: &Region, exclude: &[T::AccountId]) -> Option<T::AccountId> {
 		let nonce = DrawNonce::<T>::mutate(|n| {
 			*n = n.wrapping_add(1);
 			*n
 		});
 		let (hash, _) = T::Randomness::random(&(b"datdot/bench", region, nonce).encode());
-		let random = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
+		let seed = datdot_primitives::blake2_256(hash.as_ref());
 		draw_from_pool::<_, T::Providers>(
 			Role::Attestor,
 			region,
-			random,
+			&seed,
 			T::MaxDrawAttempts::get(),
 			|candidate| {
 				!exclude.contains(candidate)
@@ -66,16 +77,19 @@ impl<T: Config> Pallet<T> {
 			*next = next.saturating_add(1);
 			id
 		});
-		let deadline =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::BenchmarkTimeout::get());
-		let deadline_job =
-			T::Scheduler::schedule(deadline, Job::BenchmarkDeadline(id), Priority::Critical)?;
+		let deadline = Self::now().saturating_add(T::BenchmarkTimeout::get());
+		let deadline_job = T::Scheduler::schedule(
+			deadline.saturating_add(One::one()),
+			Job::Benchmarks(BenchmarkJob::Deadline(id)),
+			Priority::Critical,
+		)?;
 		let hosters = BoundedVec::truncate_from(hosters);
 		Benchmarks::<T>::insert(
 			id,
 			BenchmarkOf::<T> {
 				contract,
 				attestor: attestor.clone(),
+				region,
 				hosters: hosters.clone(),
 				deadline,
 				deadline_job: Some(deadline_job),
@@ -96,46 +110,63 @@ impl<T: Config> Pallet<T> {
 		let (plan, _, _) = T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
 		let terms = T::Plans::terms(plan).ok_or(Error::<T>::UnknownPlan)?;
 		ensure!(terms.sponsor == who, Error::<T>::NotSponsor);
-		Self::start_benchmark(contract).map(|_| ())
+		let now = Self::now();
+		if let Some(last) = LastRequest::<T>::get(contract) {
+			ensure!(
+				now >= last.saturating_add(T::RequestCooldown::get()),
+				Error::<T>::RequestTooSoon
+			);
+		}
+		Self::start_benchmark(contract)?;
+		LastRequest::<T>::insert(contract, now);
+		Ok(())
+	}
+
+	/// Whether a measurement lies in the range the chain accepts.
+	fn plausible(latency_ms: u32, bandwidth_kbps: u32) -> bool {
+		latency_ms <= T::MaxLatencyMs::get()
+			&& (T::MinBandwidthKbps::get()..=T::MaxBandwidthKbps::get()).contains(&bandwidth_kbps)
 	}
 
 	pub(crate) fn do_response(
 		who: T::AccountId,
 		report: BenchmarkReport<T::AccountId>,
 	) -> DispatchResult {
-		let benchmark =
-			Benchmarks::<T>::get(report.benchmark).ok_or(Error::<T>::UnknownBenchmark)?;
+		let id = report.benchmark;
+		let benchmark = Benchmarks::<T>::get(id).ok_or(Error::<T>::UnknownBenchmark)?;
 		ensure!(benchmark.attestor == who, Error::<T>::NotBenchmarkAttestor);
+		ensure!(Self::now() <= benchmark.deadline, Error::<T>::DeadlinePassed);
 		let measured = &report.measurements;
 		ensure!(measured.len() == benchmark.hosters.len(), Error::<T>::WrongHosters);
-		let message = Self::contact_message(report.benchmark, &who);
 		for (n, m) in measured.iter().enumerate() {
 			ensure!(
 				benchmark.hosters.contains(&m.hoster)
 					&& measured[..n].iter().all(|earlier| earlier.hoster != m.hoster),
 				Error::<T>::WrongHosters
 			);
-			let key = T::Accounts::signing_key(&m.hoster).ok_or(Error::<T>::BadContactProof)?;
 			ensure!(
-				ed25519::Signature::from_raw(m.proof_of_contact)
-					.verify(message.as_slice(), &ed25519::Public::from_raw(key)),
+				Self::plausible(m.latency_ms, m.bandwidth_kbps),
+				Error::<T>::ImplausibleMeasurement
+			);
+			let key = T::Accounts::signing_key(&m.hoster).ok_or(Error::<T>::BadContactProof)?;
+			let message = Self::contact_message(id, benchmark.contract, &who, &m.hoster);
+			ensure!(
+				verify_ed25519(&message, &m.proof_of_contact, &key),
 				Error::<T>::BadContactProof
 			);
 		}
-		// The measurements count where the attestor stands.
-		if let Some(seen_from) = T::Accounts::location(&who) {
-			for m in measured {
-				T::Ratings::record_measurement(
-					&m.hoster,
-					&seen_from,
-					m.latency_ms,
-					m.bandwidth_kbps,
-				);
-			}
+		for m in measured {
+			T::Ratings::record_measurement(
+				&m.hoster,
+				&benchmark.region,
+				&who,
+				m.latency_ms,
+				m.bandwidth_kbps,
+			);
 		}
-		Self::close_benchmark(report.benchmark);
+		Self::close_benchmark(id);
 		Self::deposit_event(Event::BenchmarkRecorded {
-			benchmark: report.benchmark,
+			benchmark: id,
 			attestor: who,
 			contract: benchmark.contract,
 		});
@@ -151,77 +182,75 @@ impl<T: Config> Pallet<T> {
 		Some(benchmark)
 	}
 
-	fn schedule_periodic(contract: ContractId) {
+	/// The deadline of benchmark `id` passed: the attestor failed a duty in its region.
+	fn deadline(id: BenchmarkId) {
+		let Some(benchmark) = Self::close_benchmark(id) else { return };
+		T::Ratings::record_challenge(&benchmark.attestor, &benchmark.region, false);
+		Self::deposit_event(Event::BenchmarkMissed {
+			benchmark: id,
+			attestor: benchmark.attestor,
+			contract: benchmark.contract,
+		});
+	}
+
+	/// Time for a contract's periodic benchmark: open one (unless nobody can measure now or one
+	/// is open) and arm the next.
+	fn periodic_benchmark(contract: ContractId) -> Result<Weight, DispatchError> {
+		PeriodicJobs::<T>::remove(contract);
+		let Some((_, _, status)) = T::Contracts::summary(contract) else {
+			return Ok(T::WeightInfo::performance_benchmark());
+		};
+		match Self::start_benchmark(contract) {
+			Ok(_) => {}
+			// Skipped this period: the next one tries again.
+			Err(error)
+				if error == Error::<T>::NoAttestor.into()
+					|| error == Error::<T>::BenchmarkPending.into()
+					|| error == Error::<T>::NothingToMeasure.into() => {}
+			Err(error) => return Err(error),
+		}
+		if status != ContractStatus::Paused {
+			Self::schedule_periodic(contract)?;
+		}
+		Ok(T::WeightInfo::performance_benchmark())
+	}
+
+	fn schedule_periodic(contract: ContractId) -> DispatchResult {
 		if PeriodicJobs::<T>::contains_key(contract) {
-			return;
+			return Ok(());
 		}
-		let at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::BenchmarkPeriod::get());
-		if let Ok(job) =
-			T::Scheduler::schedule(at, Job::PerformanceBenchmark(contract), Priority::Low)
-		{
-			PeriodicJobs::<T>::insert(contract, job);
-		}
-	}
-
-	/// The most a benchmark job can cost.
-	pub fn job_weight(job: &Job) -> Weight {
-		match job {
-			Job::PerformanceBenchmark(_) => T::WeightInfo::performance_benchmark(),
-			Job::BenchmarkDeadline(_) => T::WeightInfo::benchmark_deadline(),
-			_ => Weight::zero(),
-		}
-	}
-
-	/// Whether a benchmark job still acts on a live record.
-	pub fn job_is_live(job: &Job) -> bool {
-		match job {
-			Job::PerformanceBenchmark(contract) => T::Contracts::summary(*contract).is_some(),
-			Job::BenchmarkDeadline(id) => Benchmarks::<T>::contains_key(id),
-			_ => true,
-		}
-	}
-
-	/// Runs a benchmark job.
-	pub fn run_job(job: Job) -> Weight {
-		match job {
-			Job::PerformanceBenchmark(contract) => {
-				PeriodicJobs::<T>::remove(contract);
-				// No attestor or an open benchmark: this period is skipped, the next one tries.
-				let _ = Self::start_benchmark(contract);
-				if T::Contracts::summary(contract)
-					.is_some_and(|(_, _, status)| status != ContractStatus::Paused)
-				{
-					Self::schedule_periodic(contract);
-				}
-				T::WeightInfo::performance_benchmark()
-			}
-			Job::BenchmarkDeadline(id) => {
-				// The deadline job is the one running now: nothing to cancel.
-				if let Some(benchmark) = Benchmarks::<T>::take(id) {
-					OpenBenchmarks::<T>::remove(benchmark.contract);
-					if let Some(region) = T::Accounts::location(&benchmark.attestor) {
-						T::Ratings::record_challenge(&benchmark.attestor, &region, false);
-					}
-					Self::deposit_event(Event::BenchmarkMissed {
-						benchmark: id,
-						attestor: benchmark.attestor,
-						contract: benchmark.contract,
-					});
-				}
-				T::WeightInfo::benchmark_deadline()
-			}
-			_ => Weight::zero(),
-		}
+		let at = Self::now().saturating_add(T::BenchmarkPeriod::get());
+		let job = T::Scheduler::schedule(
+			at,
+			Job::Benchmarks(BenchmarkJob::Measure(contract)),
+			Priority::Low,
+		)?;
+		PeriodicJobs::<T>::insert(contract, job);
+		Ok(())
 	}
 
 	/// Every open benchmark is indexed and belongs to a live contract.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::check_benchmarks_indexed()?;
+		Self::check_records_of_live_contracts()
+	}
+
+	fn check_benchmarks_indexed() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (id, benchmark) in Benchmarks::<T>::iter() {
 			ensure!(
 				OpenBenchmarks::<T>::get(benchmark.contract) == Some(id),
 				"an open benchmark is not indexed"
 			);
+		}
+		for (contract, id) in OpenBenchmarks::<T>::iter() {
+			let benchmark = Benchmarks::<T>::get(id).ok_or("an index names no benchmark")?;
+			ensure!(benchmark.contract == contract, "an index names another benchmark");
+		}
+		Ok(())
+	}
+
+	fn check_records_of_live_contracts() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, benchmark) in Benchmarks::<T>::iter() {
 			ensure!(
 				T::Contracts::summary(benchmark.contract).is_some(),
 				"a benchmark of an ended contract"
@@ -237,9 +266,58 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+impl<T: Config> JobHandler for Pallet<T> {
+	fn max_weight(job: &Job) -> Option<Weight> {
+		let Job::Benchmarks(job) = job else { return None };
+		Some(match job {
+			BenchmarkJob::Measure(_) => T::WeightInfo::performance_benchmark(),
+			BenchmarkJob::Deadline(_) => T::WeightInfo::benchmark_deadline(),
+		})
+	}
+
+	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
+		let Job::Benchmarks(job) = job else { return None };
+		Some(match *job {
+			BenchmarkJob::Measure(contract) => Self::periodic_benchmark(contract),
+			BenchmarkJob::Deadline(id) => {
+				Self::deadline(id);
+				Ok(T::WeightInfo::benchmark_deadline())
+			}
+		})
+	}
+
+	fn abandon(job: &Job) -> Option<Weight> {
+		let Job::Benchmarks(job) = job else { return None };
+		match *job {
+			// Checks that cannot be kept up end the contract rather than stop in silence.
+			BenchmarkJob::Measure(contract) => {
+				PeriodicJobs::<T>::remove(contract);
+				T::Contracts::end(contract, EndReason::Stalled);
+			}
+			BenchmarkJob::Deadline(id) => Self::deadline(id),
+		}
+		Some(Self::job_weight(&Job::Benchmarks(*job)))
+	}
+
+	fn is_live(job: &Job) -> Option<bool> {
+		let Job::Benchmarks(job) = job else { return None };
+		Some(match job {
+			BenchmarkJob::Measure(contract) => T::Contracts::summary(*contract).is_some(),
+			BenchmarkJob::Deadline(id) => Benchmarks::<T>::contains_key(id),
+		})
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The most a benchmark job can cost.
+	pub fn job_weight(job: &Job) -> Weight {
+		<Self as JobHandler>::max_weight(job).unwrap_or_default()
+	}
+}
+
 impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
-	fn activated(contract: ContractId) {
-		Self::schedule_periodic(contract);
+	fn activated(contract: ContractId) -> DispatchResult {
+		Self::schedule_periodic(contract)
 	}
 
 	fn stopped(contract: ContractId) {
@@ -249,6 +327,11 @@ impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
 		if let Some(id) = OpenBenchmarks::<T>::get(contract) {
 			Self::close_benchmark(id);
 		}
+	}
+
+	fn ended(contract: ContractId) {
+		Self::stopped(contract);
+		LastRequest::<T>::remove(contract);
 	}
 
 	fn hoster_removed(contract: ContractId, _: &T::AccountId) {

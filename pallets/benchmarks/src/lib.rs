@@ -65,6 +65,20 @@ pub mod pallet {
 		/// Random draws before no attestor is found for this try.
 		#[pallet::constant]
 		type MaxDrawAttempts: Get<u32>;
+		/// The highest latency a measurement may report, in milliseconds; more is not a
+		/// measurement of a reachable hoster.
+		#[pallet::constant]
+		type MaxLatencyMs: Get<u32>;
+		/// The lowest bandwidth a measurement may report, in kilobytes per second (a hoster that
+		/// answered moved at least this much).
+		#[pallet::constant]
+		type MinBandwidthKbps: Get<u32>;
+		/// The highest bandwidth a measurement may report, in kilobytes per second.
+		#[pallet::constant]
+		type MaxBandwidthKbps: Get<u32>;
+		/// Blocks a sponsor must wait between two requests for the same contract.
+		#[pallet::constant]
+		type RequestCooldown: Get<BlockNumberFor<Self>>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -92,6 +106,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DrawNonce<T> = StorageValue<_, u64, ValueQuery>;
 
+	/// The block of each contract's last sponsor request, for `RequestCooldown`.
+	#[pallet::storage]
+	pub type LastRequest<T: Config> = StorageMap<_, Twox64Concat, ContractId, BlockNumberFor<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -108,7 +126,7 @@ pub mod pallet {
 			/// The last block in which a report counts.
 			deadline: BlockNumberFor<T>,
 		},
-		/// A benchmark's measurements were recorded in the attestor's region.
+		/// A benchmark's measurements were recorded in the region the attestor was drawn for.
 		BenchmarkRecorded {
 			/// The benchmark.
 			benchmark: BenchmarkId,
@@ -150,6 +168,12 @@ pub mod pallet {
 		WrongHosters,
 		/// A hoster's proof of contact does not verify.
 		BadContactProof,
+		/// A latency or bandwidth lies outside the physical range the chain accepts.
+		ImplausibleMeasurement,
+		/// The benchmark's deadline has passed.
+		DeadlinePassed,
+		/// The sponsor asked for this contract less than `RequestCooldown` blocks ago.
+		RequestTooSoon,
 	}
 
 	#[pallet::call]
@@ -181,6 +205,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::MinBandwidthKbps::get() <= T::MaxBandwidthKbps::get(),
+				"the bandwidth range is empty"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

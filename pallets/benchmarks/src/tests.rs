@@ -4,10 +4,27 @@ use crate::{
 	mock::*, BenchmarkReport, BenchmarkRequest, Benchmarks as Open, Error, Event,
 	HosterMeasurement, OpenBenchmarks, PeriodicJobs,
 };
-use datdot_primitives::{ContractObserver, ContractStatus, Job};
+use datdot_primitives::{
+	testing::{doubles, region, signer},
+	BenchmarkJob, ContractObserver, ContractStatus, EndReason, Job, JobHandler,
+};
 use frame_support::{assert_noop, assert_ok};
 use sp_core::Pair;
 use sp_runtime::DispatchError;
+
+/// Runs a benchmark job as the scheduler would: it is no longer pending, and it must succeed.
+fn run(job: BenchmarkJob) {
+	let job = Job::Benchmarks(job);
+	doubles(|d| d.take_job(&job));
+	assert_ok!(Benchmarks::execute(&job).expect("a benchmark job"));
+}
+
+/// When `job` is pending, at which block.
+fn pending_at(job: BenchmarkJob) -> Option<u64> {
+	doubles(|d| {
+		d.pending_jobs().into_iter().find(|(_, _, j, _)| *j == Job::Benchmarks(job)).map(|p| p.1)
+	})
+}
 
 fn request() -> BenchmarkRequest {
 	BenchmarkRequest { contract: 0 }
@@ -19,7 +36,7 @@ fn measurement(
 	hoster: AccountId,
 	latency: u32,
 ) -> HosterMeasurement<AccountId> {
-	let message = Benchmarks::contact_message(benchmark, &attestor);
+	let message = Benchmarks::contact_message(benchmark, 0, &attestor, &hoster);
 	HosterMeasurement {
 		hoster,
 		latency_ms: latency,
@@ -54,10 +71,7 @@ fn a_request_assigns_an_attestor_who_is_told_what_to_measure() {
 			}
 			.into(),
 		);
-		assert!(with_world(|w| w
-			.scheduled
-			.iter()
-			.any(|(_, at, job)| *at == 11 && *job == Job::BenchmarkDeadline(0))));
+		assert_eq!(pending_at(BenchmarkJob::Deadline(0)), Some(12));
 	});
 }
 
@@ -91,13 +105,18 @@ fn requests_are_checked() {
 		));
 		assert_noop!(
 			Benchmarks::performance_benchmark_request(RuntimeOrigin::signed(SPONSOR), request()),
+			Error::<Test>::RequestTooSoon
+		);
+		set_block(6);
+		assert_noop!(
+			Benchmarks::performance_benchmark_request(RuntimeOrigin::signed(SPONSOR), request()),
 			Error::<Test>::BenchmarkPending
 		);
 	});
 }
 
 #[test]
-fn a_report_updates_quality_in_the_attestors_region() {
+fn a_report_counts_in_the_region_the_attestor_was_drawn_for() {
 	new_test_ext(|| {
 		assert_ok!(Benchmarks::performance_benchmark_request(
 			RuntimeOrigin::signed(SPONSOR),
@@ -110,15 +129,19 @@ fn a_report_updates_quality_in_the_attestors_region() {
 		System::assert_last_event(
 			Event::BenchmarkRecorded { benchmark: 0, attestor: ATTESTORS[0], contract: 0 }.into(),
 		);
-		let rating = with_world(|w| w.ratings[&(HOSTERS[0], b"u33dc".to_vec())]);
-		assert_eq!((rating.benchmarks, rating.latency_ms, rating.bandwidth_kbps), (1, 40, 800));
-		assert!(
-			with_world(|w| !w.ratings.keys().any(|(_, r)| r == b"gcpv")),
-			"nothing counted elsewhere"
+		// The contract's positions are in u3: that is where the attestor was drawn, and where
+		// its measurements count, whatever its own account says.
+		let recorded = doubles(|d| d.measurements.clone());
+		assert_eq!(
+			recorded,
+			vec![
+				(HOSTERS[0], region("u3"), ATTESTORS[0], 40, 800),
+				(HOSTERS[1], region("u3"), ATTESTORS[0], 40, 800)
+			]
 		);
 		assert!(Open::<Test>::get(0).is_none());
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
-		assert_eq!(with_world(|w| w.cancelled.len()), 1);
+		assert_eq!(doubles(|d| d.cancelled.len()), 1);
 	});
 }
 
@@ -146,8 +169,14 @@ fn reports_are_checked_and_bad_ones_change_nothing() {
 		assert_noop!(send(attestor, stranger), Error::<Test>::WrongHosters);
 		let mut forged = full_report(0, attestor);
 		forged.measurements[0].proof_of_contact =
-			signer(HOSTERS[1]).sign(&Benchmarks::contact_message(0, &attestor)).0;
+			signer(HOSTERS[1]).sign(&Benchmarks::contact_message(0, 0, &attestor, &HOSTERS[1])).0;
 		assert_noop!(send(attestor, forged), Error::<Test>::BadContactProof);
+		let mut extreme = full_report(0, attestor);
+		extreme.measurements[0].latency_ms = u32::MAX;
+		assert_noop!(send(attestor, extreme), Error::<Test>::ImplausibleMeasurement);
+		let mut silent = full_report(0, attestor);
+		silent.measurements[1].bandwidth_kbps = 0;
+		assert_noop!(send(attestor, silent), Error::<Test>::ImplausibleMeasurement);
 		let mut replayed = full_report(0, attestor);
 		replayed.measurements[0] = measurement(1, attestor, HOSTERS[0], 40);
 		assert_noop!(send(attestor, replayed), Error::<Test>::BadContactProof);
@@ -169,25 +198,34 @@ fn a_missed_deadline_counts_against_the_attestor() {
 			RuntimeOrigin::signed(SPONSOR),
 			request()
 		));
-		Benchmarks::run_job(Job::BenchmarkDeadline(0));
+		// A report after the deadline is refused, even before the deadline job ran.
+		set_block(12);
+		assert_noop!(
+			Benchmarks::performance_benchmark_response(
+				RuntimeOrigin::signed(ATTESTORS[0]),
+				full_report(0, ATTESTORS[0])
+			),
+			Error::<Test>::DeadlinePassed
+		);
+		run(BenchmarkJob::Deadline(0));
 		System::assert_last_event(
 			Event::BenchmarkMissed { benchmark: 0, attestor: ATTESTORS[0], contract: 0 }.into(),
 		);
-		let rating = with_world(|w| w.ratings[&(ATTESTORS[0], b"u33dc".to_vec())]);
+		let rating = doubles(|d| d.ratings[&(ATTESTORS[0], region("u3"))]);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 0));
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
-		assert!(!Benchmarks::job_is_live(&Job::BenchmarkDeadline(0)));
+		assert_eq!(Benchmarks::is_live(&Job::Benchmarks(BenchmarkJob::Deadline(0))), Some(false));
 	});
 }
 
 #[test]
 fn periodic_benchmarks_follow_the_contract() {
 	new_test_ext(|| {
-		Benchmarks::activated(0);
-		let job = PeriodicJobs::<Test>::get(0).unwrap();
-		assert!(with_world(|w| w.scheduled.contains(&(job, 101, Job::PerformanceBenchmark(0)))));
-		System::set_block_number(101);
-		Benchmarks::run_job(Job::PerformanceBenchmark(0));
+		assert_ok!(Benchmarks::activated(0));
+		assert!(PeriodicJobs::<Test>::get(0).is_some());
+		assert_eq!(pending_at(BenchmarkJob::Measure(0)), Some(101));
+		set_block(101);
+		run(BenchmarkJob::Measure(0));
 		assert!(OpenBenchmarks::<Test>::get(0).is_some());
 		assert!(PeriodicJobs::<Test>::get(0).is_some(), "the next one is scheduled");
 		with_world(|w| w.status.insert(0, ContractStatus::Paused));
@@ -195,8 +233,20 @@ fn periodic_benchmarks_follow_the_contract() {
 		assert!(PeriodicJobs::<Test>::get(0).is_none());
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
 		// A periodic job of a paused contract neither measures nor reschedules.
-		Benchmarks::run_job(Job::PerformanceBenchmark(0));
+		assert_ok!(Benchmarks::execute(&Job::Benchmarks(BenchmarkJob::Measure(0))).unwrap());
 		assert!(PeriodicJobs::<Test>::get(0).is_none());
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
+fn an_abandoned_periodic_benchmark_ends_the_contract_instead_of_stopping_silently() {
+	new_test_ext(|| {
+		assert_ok!(Benchmarks::activated(0));
+		let job = Job::Benchmarks(BenchmarkJob::Measure(0));
+		doubles(|d| d.take_job(&job));
+		assert!(Benchmarks::abandon(&job).is_some());
+		assert_eq!(with_world(|w| w.ended.clone()), vec![(0, EndReason::Stalled)]);
+		assert!(PeriodicJobs::<Test>::get(0).is_none());
 	});
 }

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{ContractId, JobId};
+use datdot_primitives::{ContractId, JobId, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -24,6 +24,9 @@ pub struct Benchmark<
 	pub contract: ContractId,
 	/// The attestor who measures.
 	pub attestor: AccountId,
+	/// The region the attestor was drawn for: its measurements count there, whatever location
+	/// its account names later.
+	pub region: Region,
 	/// The hosters to measure.
 	pub hosters: BoundedVec<AccountId, MaxHosters>,
 	/// The last block in which a report counts.
@@ -48,7 +51,7 @@ pub struct HosterMeasurement<AccountId> {
 	pub latency_ms: u32,
 	/// Bandwidth, in kilobytes per second.
 	pub bandwidth_kbps: u32,
-	/// The hoster's ed25519 signature over `(b"datdot/contact", benchmark, attestor)`.
+	/// The hoster's ed25519 signature over the contact message (see `docs/API.md`).
 	pub proof_of_contact: [u8; 64],
 }
 

@@ -5,7 +5,9 @@
 
 use super::*;
 use alloc::vec::Vec;
-use datdot_primitives::{BenchmarkHelper, ContractId, ContractManager, Job, Role};
+use datdot_primitives::{
+	BenchmarkHelper, ContractId, ContractManager, HostingJob, Job, JobHandler, Role,
+};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
@@ -34,7 +36,7 @@ fn started<T: Config>(
 	contracts: u32,
 	hosters: u32,
 	spare: u32,
-) -> (Vec<ContractId>, Vec<T::AccountId>, Vec<T::AccountId>) {
+) -> Result<(Vec<ContractId>, Vec<T::AccountId>, Vec<T::AccountId>), BenchmarkError> {
 	let sponsor: T::AccountId = account("sponsor", 0, 0);
 	let capacity = contracts.max(1);
 	providers::<T>("attestor", Role::Attestor, T::AttestorsPerMatching::get(), capacity);
@@ -42,9 +44,17 @@ fn started<T: Config>(
 	let encoder_list = providers::<T>("encoder", Role::Encoder, hosters + spare, capacity);
 	let plan =
 		T::BenchmarkHelper::plan(&sponsor, contracts, hosters as u8, REGION, H256::zero(), 1_000);
-	Pallet::<T>::run_job(Job::StartPlan(plan));
+	Pallet::<T>::start_plan(plan)?;
 	let ids = PlanContracts::<T>::get(plan).into_inner();
-	(ids, hoster_list, encoder_list)
+	Ok((ids, hoster_list, encoder_list))
+}
+
+/// Runs a hosting job as the scheduler does.
+fn run<T: Config>(job: HostingJob) -> Result<(), BenchmarkError> {
+	match <Pallet<T> as JobHandler>::execute(&Job::Hosting(job)) {
+		Some(Ok(_)) => Ok(()),
+		_ => Err(BenchmarkError::Stop("the job failed")),
+	}
 }
 
 fn pick<T: Config>(list: &[T::AccountId], n: u32) -> Vec<T::AccountId> {
@@ -85,22 +95,23 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn start_plan(c: Linear<1, { T::MaxContractsPerPlan::get() }>) {
+	fn start_plan(c: Linear<1, { T::MaxContractsPerPlan::get() }>) -> Result<(), BenchmarkError> {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		providers::<T>("attestor", Role::Attestor, T::AttestorsPerMatching::get(), 1);
 		let plan = T::BenchmarkHelper::plan(&sponsor, c, 3, REGION, H256::zero(), 1_000);
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::StartPlan(plan));
+			Pallet::<T>::start_plan(plan)?;
 		}
 		assert_eq!(Rounds::<T>::iter().count() as u32, c);
+		Ok(())
 	}
 
 	#[benchmark]
 	fn submit_matching(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, 0);
+		let (ids, hosters, encoders) = started::<T>(1, h, 0)?;
 		let contract = ids[0];
 		let (hosters, encoders) = (pick::<T>(&hosters, h), pick::<T>(&encoders, h));
 		let quorum = T::MatchingQuorum::get() as usize;
@@ -116,10 +127,10 @@ mod benchmarks {
 
 	#[benchmark]
 	fn matching_deadline() -> Result<(), BenchmarkError> {
-		let (ids, _, _) = started::<T>(1, 3, 0);
+		let (ids, _, _) = started::<T>(1, 3, 0)?;
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::MatchingDeadline(ids[0]));
+			run::<T>(HostingJob::MatchingDeadline(ids[0]))?;
 		}
 		assert!(Rounds::<T>::get(ids[0]).is_none());
 		Ok(())
@@ -130,7 +141,7 @@ mod benchmarks {
 	fn hosting_setup_report(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, h);
+		let (ids, hosters, encoders) = started::<T>(1, h, h)?;
 		let contract = ids[0];
 		let chosen = pick::<T>(&hosters, h);
 		let attestor = vote::<T>(
@@ -157,7 +168,7 @@ mod benchmarks {
 	fn setup_deadline(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, spares::<T>(h));
+		let (ids, hosters, encoders) = started::<T>(1, h, spares::<T>(h))?;
 		let contract = ids[0];
 		let chosen = pick_last::<T>(&hosters, h);
 		vote::<T>(
@@ -168,7 +179,7 @@ mod benchmarks {
 		)?;
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::SetupDeadline(contract));
+			run::<T>(HostingJob::SetupDeadline(contract))?;
 		}
 		let stored = Contracts::<T>::get(contract).ok_or(BenchmarkError::Stop("gone"))?;
 		assert!(stored
@@ -181,7 +192,7 @@ mod benchmarks {
 	/// A hoster of `j` contracts leaves; each position is repaired.
 	#[benchmark]
 	fn hand_over(j: Linear<1, { T::MaxContractsPerPlan::get() }>) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(j, 1, 1);
+		let (ids, hosters, encoders) = started::<T>(j, 1, 1)?;
 		let leaving = hosters[0].clone();
 		for (n, contract) in ids.iter().enumerate() {
 			let encoder = encoders[n % encoders.len()].clone();

@@ -5,17 +5,21 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-mod impls;
-mod jobs;
+mod checks;
+mod dispatchable_impls;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+mod tick_impls;
+mod trait_impls;
 mod types;
+mod utility_impls;
 pub mod weights;
 
 pub use pallet::*;
 pub use types::*;
+pub use utility_impls::ATTESTOR_POSITION;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
@@ -97,6 +101,9 @@ pub mod pallet {
 		/// Random draws per needed provider before giving up for this try.
 		#[pallet::constant]
 		type MaxDrawAttempts: Get<u32>;
+		/// Positions a setup attestor may reject before it is replaced itself.
+		#[pallet::constant]
+		type MaxSetupRejections: Get<u32>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -129,6 +136,11 @@ pub mod pallet {
 	/// Matching rounds in progress, by contract.
 	#[pallet::storage]
 	pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, ContractId, RoundOf<T>>;
+
+	/// Sponsors' abandoned matching rounds, which hold back their next draws.
+	#[pallet::storage]
+	pub type SponsorStrikes<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Strikes<BlockNumberFor<T>>>;
 
 	/// The jobs each provider holds: (provider, role, contract). Bounded by the provider's
 	/// capacity, so a departing provider's jobs are found without scanning contracts.
@@ -179,6 +191,16 @@ pub mod pallet {
 			attempts: u32,
 			/// When the next try runs; `None` when the plan ended as unmatchable.
 			retry_at: Option<BlockNumberFor<T>>,
+		},
+		/// The sponsor paused or unsubscribed while attestors were drawn: the round is dropped
+		/// and counts as a failed try.
+		MatchingAbandoned {
+			/// The plan.
+			plan: PlanId,
+			/// The contract.
+			contract: ContractId,
+			/// How many tries failed or were abandoned in a row.
+			attempts: u32,
 		},
 		/// A contract is matched: its providers are booked and setup begins.
 		StartHosting {
@@ -242,7 +264,8 @@ pub mod pallet {
 		EncoderNotEligible,
 		/// A selected provider has no free capacity.
 		NoFreeCapacity,
-		/// A selected hoster's rating in the region is below the plan's minimum.
+		/// A selected hoster's rating in the region (reliability, or measured quality) is below
+		/// what new work needs.
 		BelowMinimumPerformance,
 		/// A provider appears twice, or is the sponsor or a matching attestor.
 		ProvidersNotDistinct,
@@ -262,6 +285,10 @@ pub mod pallet {
 		BadHosterSignature,
 		/// The plan of the contract is gone.
 		UnknownPlan,
+		/// The contract cannot move to that status from the one it is in.
+		InvalidTransition,
+		/// A plan may not have more contracts than `MaxContractsPerPlan`.
+		TooManyContracts,
 	}
 
 	#[pallet::call]
@@ -308,6 +335,7 @@ pub mod pallet {
 				T::MaxHostersPerContract::get() < u32::from(u8::MAX),
 				"positions are numbered with u8"
 			);
+			assert!(T::MaxSetupRejections::get() >= 1, "an attestor must be allowed to reject");
 		}
 
 		#[cfg(feature = "try-runtime")]

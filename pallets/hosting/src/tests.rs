@@ -1,15 +1,36 @@
 //! Unit tests of matching, setup, repair and the end of contracts.
 
 use crate::{
-	impls::ATTESTOR_POSITION, mock::*, Contracts, Error, Event, HosterSetup, PositionState,
-	ProviderJobs, Repair, Rounds, SelectionInput, SetupReport,
+	mock::*, Contracts, Error, Event, HosterSetup, PositionState, ProviderJobs, Repair, Rounds,
+	SelectionInput, SetupReport, SponsorStrikes, ATTESTOR_POSITION,
 };
 use datdot_primitives::{
-	ChunkRange, ContractDirectory, ContractManager, ContractStatus, EndReason, Job, Rating, Role,
+	testing::{doubles, region, signer},
+	ChunkRange, ContractDirectory, ContractManager, ContractStatus, EndReason, HostingJob, Job,
+	JobHandler, Rating, Role,
 };
 use frame_support::{assert_noop, assert_ok};
 use sp_core::Pair;
 use sp_runtime::DispatchError;
+
+/// Runs a hosting job as the scheduler would: it is no longer pending, and it must succeed.
+fn run(job: HostingJob) {
+	let job = Job::Hosting(job);
+	doubles(|d| d.take_job(&job));
+	assert_ok!(Hosting::execute(&job).expect("a hosting job"));
+}
+
+/// Whether `job` is pending in the scheduler.
+fn pending(job: HostingJob) -> bool {
+	doubles(|d| d.pending_jobs().iter().any(|(_, _, j, _)| *j == Job::Hosting(job)))
+}
+
+/// When `job` is pending, at which block.
+fn pending_at(job: HostingJob) -> Option<u64> {
+	doubles(|d| {
+		d.pending_jobs().into_iter().find(|(_, _, j, _)| *j == Job::Hosting(job)).map(|p| p.1)
+	})
+}
 
 const RANGE: ChunkRange = ChunkRange { start: 0, end: 100 };
 
@@ -27,7 +48,7 @@ fn hosting_events() -> Vec<Event<Test>> {
 fn started(hosters: u8) -> u64 {
 	add_plan(0, hosters);
 	let ids = Hosting::open(0, &[RANGE]).unwrap();
-	Hosting::run_job(Job::StartPlan(0));
+	assert_ok!(Hosting::start(0));
 	ids[0]
 }
 
@@ -50,7 +71,7 @@ fn matched() -> (u64, AccountId) {
 }
 
 fn setup_signature(contract: u64, hoster: AccountId) -> [u8; 64] {
-	let message = Hosting::setup_message(contract, sp_core::H256::repeat_byte(5), RANGE);
+	let message = Hosting::setup_message(contract, &hoster, ROOT, RANGE);
 	signer(hoster).sign(&message).0
 }
 
@@ -87,15 +108,11 @@ fn a_plans_start_draws_distinct_attestors_and_a_seed() {
 		assert_eq!(unique.len(), 3);
 		let stored = Contracts::<Test>::get(contract).unwrap();
 		assert_eq!(stored.positions.len(), 2);
-		assert!(stored.started);
 		assert!(matches!(
 			hosting_events().last(),
 			Some(Event::MatchingStarted { plan: 0, deadline: 11, .. })
 		));
-		assert!(with_world(|w| w
-			.scheduled
-			.iter()
-			.any(|(_, at, job, _)| *at == 11 && *job == Job::MatchingDeadline(contract))));
+		assert_eq!(pending_at(HostingJob::MatchingDeadline(contract)), Some(11));
 	});
 }
 
@@ -137,11 +154,8 @@ fn a_quorum_of_equal_selections_books_the_providers() {
 			other => panic!("expected StartHosting, got {other:?}"),
 		}
 		// The matching deadline was cancelled and a setup deadline scheduled.
-		assert!(with_world(|w| w
-			.scheduled
-			.iter()
-			.any(|(_, at, job, _)| *at == 21 && *job == Job::SetupDeadline(contract))));
-		assert!(with_world(|w| !w.cancelled.is_empty()));
+		assert_eq!(pending_at(HostingJob::SetupDeadline(contract)), Some(21));
+		assert!(!pending(HostingJob::MatchingDeadline(contract)));
 	});
 }
 
@@ -204,8 +218,8 @@ fn submissions_are_checked_against_the_chain() {
 			Error::<Test>::NoFreeCapacity
 		);
 		let slow =
-			Rating { benchmarks: 1, latency_ms: 500, bandwidth_kbps: 100, ..Default::default() };
-		with_world(|w| w.ratings.insert((HOSTERS[2], region("u3")), slow));
+			Rating { measured_by: 1, latency_ms: 500, bandwidth_kbps: 100, ..Default::default() };
+		doubles(|d| d.ratings.insert((HOSTERS[2], region("u3")), slow));
 		assert_noop!(
 			submit(voter, selection(&HOSTERS[2..4], &ENCODERS[..2])),
 			Error::<Test>::BelowMinimumPerformance
@@ -231,14 +245,14 @@ fn without_attestors_matching_backs_off_then_the_plan_ends_unmatchable() {
 		System::assert_last_event(
 			Event::MatchingFailed { plan: 0, contract, attempts: 1, retry_at: Some(6) }.into(),
 		);
-		System::set_block_number(6);
-		Hosting::run_job(Job::RetryMatching(contract));
+		set_block(6);
+		run(HostingJob::RetryMatching(contract));
 		System::assert_last_event(
 			Event::MatchingFailed { plan: 0, contract, attempts: 2, retry_at: Some(16) }.into(),
 		);
-		System::set_block_number(16);
-		Hosting::run_job(Job::RetryMatching(contract));
-		assert_eq!(with_world(|w| w.ended_plans.clone()), vec![(0, EndReason::Unmatchable)]);
+		set_block(16);
+		run(HostingJob::RetryMatching(contract));
+		assert_eq!(doubles(|d| d.ended_plans.clone()), vec![(0, EndReason::Unmatchable)]);
 		assert!(Contracts::<Test>::get(contract).is_none());
 		assert!(hosting_events().contains(&Event::EndHosting {
 			plan: 0,
@@ -258,14 +272,14 @@ fn a_round_without_quorum_expires_and_is_retried() {
 			contract,
 			selection(&HOSTERS[..2], &ENCODERS[..2])
 		));
-		System::set_block_number(11);
-		Hosting::run_job(Job::MatchingDeadline(contract));
+		set_block(11);
+		run(HostingJob::MatchingDeadline(contract));
 		assert!(Rounds::<Test>::get(contract).is_none());
 		System::assert_last_event(
 			Event::MatchingFailed { plan: 0, contract, attempts: 1, retry_at: Some(16) }.into(),
 		);
-		System::set_block_number(16);
-		Hosting::run_job(Job::RetryMatching(contract));
+		set_block(16);
+		run(HostingJob::RetryMatching(contract));
 		assert!(Rounds::<Test>::get(contract).is_some(), "a new round was drawn");
 		assert_noop!(
 			Hosting::submit_matching(RuntimeOrigin::signed(voter), 7, selection(&[], &[])),
@@ -376,12 +390,12 @@ fn a_failed_position_is_repaired_and_set_up_again() {
 					Repair {
 						position: 1,
 						role: Role::Hoster,
-						old: Some(HOSTERS[1]),
-						new: Some(replacement)
+						previous: Some(HOSTERS[1]),
+						replacement: Some(replacement)
 					}
 				);
 				assert_eq!(repairs[1].role, Role::Encoder);
-				assert_eq!(repairs[1].old, Some(ENCODERS[1]));
+				assert_eq!(repairs[1].previous, Some(ENCODERS[1]));
 			}
 			other => panic!("expected RepairHosting, got {other:?}"),
 		}
@@ -398,8 +412,8 @@ fn a_failed_position_is_repaired_and_set_up_again() {
 fn a_missed_setup_deadline_repairs_positions_and_the_attestor() {
 	new_test_ext(|| {
 		let (contract, attestor) = matched();
-		System::set_block_number(21);
-		Hosting::run_job(Job::SetupDeadline(contract));
+		set_block(21);
+		run(HostingJob::SetupDeadline(contract));
 		let stored = Contracts::<Test>::get(contract).unwrap();
 		assert_eq!(stored.status, ContractStatus::Repairing);
 		assert!(stored.positions.iter().all(|p| p.state == PositionState::SettingUp));
@@ -411,7 +425,7 @@ fn a_missed_setup_deadline_repairs_positions_and_the_attestor() {
 			Some(Event::RepairHosting { repairs, .. }) => {
 				let last = repairs.last().unwrap();
 				assert_eq!(last.position, ATTESTOR_POSITION);
-				assert_eq!((last.old, last.new), (Some(attestor), Some(new_attestor)));
+				assert_eq!((last.previous, last.replacement), (Some(attestor), Some(new_attestor)));
 			}
 			other => panic!("expected RepairHosting, got {other:?}"),
 		}
@@ -469,20 +483,21 @@ fn without_replacements_a_position_waits_then_the_contract_ends() {
 		let stored = Contracts::<Test>::get(contract).unwrap();
 		assert_eq!(stored.positions[1].state, PositionState::Vacant);
 		assert_eq!(stored.status, ContractStatus::Repairing);
-		assert!(with_world(|w| w
-			.scheduled
-			.iter()
-			.any(|(_, _, job, _)| *job == Job::RetryRepair(contract))));
-		Hosting::run_job(Job::RetryRepair(contract));
+		assert!(pending(HostingJob::RetryRepair(contract)));
+		run(HostingJob::RetryRepair(contract));
 		assert_eq!(Contracts::<Test>::get(contract).unwrap().attempts, 2);
-		Hosting::run_job(Job::RetryRepair(contract));
+		for tries in 3..=MaxRepairAttempts::get() {
+			run(HostingJob::RetryRepair(contract));
+			assert_eq!(Contracts::<Test>::get(contract).unwrap().attempts, tries);
+		}
+		run(HostingJob::RetryRepair(contract));
 		assert!(Contracts::<Test>::get(contract).is_none());
 		assert!(hosting_events().contains(&Event::EndHosting {
 			plan: 0,
 			contract,
 			reason: EndReason::Unrepairable
 		}));
-		assert_eq!(with_world(|w| w.ended_plans.clone()), vec![(0, EndReason::Unrepairable)]);
+		assert_eq!(doubles(|d| d.ended_plans.clone()), vec![(0, EndReason::Unrepairable)]);
 		assert_eq!(booked(HOSTERS[0], Role::Hoster), 0);
 	});
 }
@@ -491,31 +506,32 @@ fn without_replacements_a_position_waits_then_the_contract_ends() {
 fn pause_and_resume_stop_and_restart_an_active_contract() {
 	new_test_ext(|| {
 		let contract = active();
-		with_world(|w| w.plans.get_mut(&0).unwrap().paused = true);
-		Hosting::pause(0);
+		doubles(|d| d.plans.get_mut(&0).unwrap().paused = true);
+		assert_ok!(Hosting::pause(0));
 		assert_eq!(Contracts::<Test>::get(contract).unwrap().status, ContractStatus::Paused);
 		assert_eq!(with_world(|w| w.stopped.clone()), vec![contract]);
-		with_world(|w| w.plans.get_mut(&0).unwrap().paused = false);
-		Hosting::resume(0);
+		doubles(|d| d.plans.get_mut(&0).unwrap().paused = false);
+		assert_ok!(Hosting::resume(0, true));
 		assert_eq!(Contracts::<Test>::get(contract).unwrap().status, ContractStatus::Active);
 		assert_eq!(with_world(|w| w.activated.clone()), vec![contract, contract]);
 	});
 }
 
 #[test]
-fn pausing_drops_a_matching_round_and_resuming_retries_it() {
+fn pausing_abandons_a_matching_round_as_a_failed_try_and_resuming_retries_after_backoff() {
 	new_test_ext(|| {
 		let contract = started(2);
-		with_world(|w| w.plans.get_mut(&0).unwrap().paused = true);
-		Hosting::pause(0);
+		doubles(|d| d.plans.get_mut(&0).unwrap().paused = true);
+		assert_ok!(Hosting::pause(0));
 		assert!(Rounds::<Test>::get(contract).is_none());
-		assert!(Contracts::<Test>::get(contract).unwrap().pending_job.is_none());
-		with_world(|w| w.plans.get_mut(&0).unwrap().paused = false);
-		Hosting::resume(0);
-		assert!(with_world(|w| w
-			.scheduled
-			.iter()
-			.any(|(_, _, job, _)| *job == Job::RetryMatching(contract))));
+		let stored = Contracts::<Test>::get(contract).unwrap();
+		assert_eq!((stored.pending_job, stored.attempts), (None, 1));
+		System::assert_last_event(
+			Event::MatchingAbandoned { plan: 0, contract, attempts: 1 }.into(),
+		);
+		doubles(|d| d.plans.get_mut(&0).unwrap().paused = false);
+		assert_ok!(Hosting::resume(0, true));
+		assert_eq!(pending_at(HostingJob::RetryMatching(contract)), Some(1 + 5));
 	});
 }
 
@@ -534,8 +550,9 @@ fn closing_a_plan_ends_its_contracts_and_releases_everyone() {
 		assert_eq!(booked(ENCODERS[0], Role::Encoder), 0);
 		assert_eq!(booked(attestor, Role::Attestor), 0);
 		assert_eq!(ProviderJobs::<Test>::iter().count(), 0);
-		assert!(!Hosting::job_is_live(&Job::SetupDeadline(contract)));
-		assert!(with_world(|w| w.stopped.contains(&contract)));
+		let deadline = Job::Hosting(HostingJob::SetupDeadline(contract));
+		assert_eq!(Hosting::is_live(&deadline), Some(false));
+		assert!(with_world(|w| w.ended.contains(&contract)));
 	});
 }
 
@@ -551,6 +568,258 @@ fn try_state_catches_a_double_booked_hoster() {
 		Contracts::<Test>::mutate(contract, |c| {
 			let c = c.as_mut().unwrap();
 			c.positions[1].hoster = Some(HOSTERS[1]);
+		});
+	});
+}
+
+fn storage_root() -> Vec<u8> {
+	sp_io::storage::root(sp_runtime::StateVersion::V1)
+}
+
+fn pause_plan() {
+	doubles(|d| d.plans.get_mut(&0).unwrap().paused = true);
+	assert_ok!(Hosting::pause(0));
+}
+
+fn resume_plan() {
+	doubles(|d| d.plans.get_mut(&0).unwrap().paused = false);
+	assert_ok!(Hosting::resume(0, true));
+}
+
+#[test]
+fn a_sponsor_cannot_grind_attestor_draws_by_pausing() {
+	new_test_ext(|| {
+		let contract = started(2);
+		let mut draws = 1;
+		// Each pause during matching is a failed try; each resume waits the doubled backoff.
+		for attempt in 1..MaxMatchingAttempts::get() {
+			pause_plan();
+			assert_eq!(Contracts::<Test>::get(contract).unwrap().attempts, attempt);
+			assert_eq!(SponsorStrikes::<Test>::get(SPONSOR).unwrap().count, attempt);
+			resume_plan();
+			let retry_at = pending_at(HostingJob::RetryMatching(contract)).unwrap();
+			assert_eq!(retry_at, System::block_number() + 5 * (1 << (attempt - 1)));
+			// Running the retry early (as a stale job would) does not draw before the wait.
+			set_block(retry_at);
+			run(HostingJob::RetryMatching(contract));
+			assert!(Rounds::<Test>::get(contract).is_some());
+			draws += 1;
+		}
+		assert_eq!(draws, MaxMatchingAttempts::get());
+		// The last allowed pause uses up the tries: the next retry ends the plan.
+		pause_plan();
+		resume_plan();
+		let retry_at = pending_at(HostingJob::RetryMatching(contract)).unwrap();
+		set_block(retry_at);
+		run(HostingJob::RetryMatching(contract));
+		assert_eq!(doubles(|d| d.ended_plans.clone()), vec![(0, EndReason::Unmatchable)]);
+		assert!(Contracts::<Test>::get(contract).is_none());
+	});
+}
+
+#[test]
+fn strikes_hold_back_every_plan_of_the_sponsor_until_a_matching_succeeds() {
+	new_test_ext(|| {
+		let contract = started(2);
+		// Unsubscribing while attestors are drawn is a strike too.
+		Hosting::close(0, EndReason::Unsubscribed);
+		assert_eq!(SponsorStrikes::<Test>::get(SPONSOR).unwrap().count, 1);
+		assert!(Contracts::<Test>::get(contract).is_none());
+		// A new plan of the same sponsor does not draw before the backoff has passed.
+		add_plan(1, 2);
+		let next = Hosting::open(1, &[RANGE]).unwrap()[0];
+		assert_ok!(Hosting::start(1));
+		assert!(Rounds::<Test>::get(next).is_none());
+		assert_eq!(pending_at(HostingJob::RetryMatching(next)), Some(1 + 5));
+		assert_eq!(Contracts::<Test>::get(next).unwrap().attempts, 0, "waiting is not a try");
+		set_block(6);
+		run(HostingJob::RetryMatching(next));
+		let voters = Rounds::<Test>::get(next).unwrap().attestors;
+		let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
+		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[0]), next, pick.clone()));
+		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[1]), next, pick));
+		assert!(SponsorStrikes::<Test>::get(SPONSOR).is_none(), "a success clears the strikes");
+	});
+}
+
+#[test]
+fn a_setup_attestor_cannot_veto_forever() {
+	new_test_ext(|| {
+		let (contract, attestor) = matched();
+		let reject = |who: AccountId, hoster: AccountId, keep: AccountId| {
+			let results = vec![failed(hoster), ok(contract, keep)];
+			Hosting::hosting_setup_report(
+				RuntimeOrigin::signed(who),
+				SetupReport { contract, results },
+			)
+		};
+		// First rejection: counted, the position repaired, the attestor kept.
+		assert_ok!(reject(attestor, HOSTERS[1], HOSTERS[0]));
+		let stored = Contracts::<Test>::get(contract).unwrap();
+		assert_eq!((stored.attempts, stored.rejections), (1, 1));
+		assert_eq!(stored.attestor, Some(attestor));
+		// Second rejection: the attestor is replaced itself.
+		let second = stored.positions[1].hoster.unwrap();
+		let results = vec![failed(second)];
+		assert_ok!(Hosting::hosting_setup_report(
+			RuntimeOrigin::signed(attestor),
+			SetupReport { contract, results }
+		));
+		let stored = Contracts::<Test>::get(contract).unwrap();
+		assert_eq!(stored.attempts, 2);
+		let successor = stored.attestor.unwrap();
+		assert_ne!(successor, attestor);
+		assert_eq!(stored.rejections, 0);
+		assert_eq!(booked(attestor, Role::Attestor), 0);
+		// Rejections keep counting toward MaxRepairAttempts: the contract ends rather than
+		// waiting forever.
+		let mut reporter = successor;
+		while Contracts::<Test>::get(contract).is_some() {
+			let stored = Contracts::<Test>::get(contract).unwrap();
+			let pending = stored.positions[1].hoster.unwrap();
+			reporter = stored.attestor.unwrap_or(reporter);
+			assert_ok!(Hosting::hosting_setup_report(
+				RuntimeOrigin::signed(reporter),
+				SetupReport { contract, results: vec![failed(pending)] }
+			));
+		}
+		assert!(hosting_events().contains(&Event::EndHosting {
+			plan: 0,
+			contract,
+			reason: EndReason::Unrepairable
+		}));
+		assert_eq!(ProviderJobs::<Test>::iter().count(), 0, "everyone released");
+	});
+}
+
+#[test]
+fn unreliable_hosters_are_neither_selected_nor_drawn() {
+	new_test_ext(|| {
+		doubles(|d| d.min_reliability = sp_runtime::Permill::from_percent(80));
+		// HOSTERS[2] failed half its challenges seen from u3; it is fast, but unreliable.
+		let flaky = Rating { challenges_issued: 10, challenges_passed: 5, ..Default::default() };
+		doubles(|d| d.ratings.insert((HOSTERS[2], region("u3")), flaky));
+		let contract = started(2);
+		let voter = round_attestors(contract)[0];
+		assert_noop!(
+			Hosting::submit_matching(
+				RuntimeOrigin::signed(voter),
+				contract,
+				selection(&HOSTERS[1..3], &ENCODERS[..2])
+			),
+			Error::<Test>::BelowMinimumPerformance
+		);
+		let contract = {
+			let voters = round_attestors(contract);
+			let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
+			for voter in &voters[..2] {
+				assert_ok!(Hosting::submit_matching(
+					RuntimeOrigin::signed(*voter),
+					contract,
+					pick.clone()
+				));
+			}
+			contract
+		};
+		// Replacements skip it too: only HOSTERS[3] and [4] can take position 1.
+		for _ in 0..5 {
+			let hoster = Contracts::<Test>::get(contract).unwrap().positions[1].hoster.unwrap();
+			assert_ok!(Hosting::hand_over(&hoster, Role::Hoster));
+			let replacement = Contracts::<Test>::get(contract).unwrap().positions[1].hoster;
+			assert_ne!(replacement, Some(HOSTERS[2]));
+			if replacement.is_none() {
+				break;
+			}
+		}
+	});
+}
+
+#[test]
+fn a_failed_job_or_call_leaves_no_partial_state() {
+	new_test_ext(|| {
+		let (contract, attestor) = matched();
+		// The checks of the contract cannot be scheduled: the report that would activate it
+		// fails as a whole.
+		with_world(|w| w.refuse_activation = true);
+		let results = vec![ok(contract, HOSTERS[0]), ok(contract, HOSTERS[1])];
+		let call = RuntimeCall::Hosting(crate::Call::hosting_setup_report {
+			report: SetupReport { contract, results },
+		});
+		// The doubles live outside storage: what the failed call cancelled is put back, as the
+		// real scheduler's storage would be.
+		let pending = doubles(|d| d.pending.clone());
+		let before = storage_root();
+		let outcome =
+			sp_runtime::traits::Dispatchable::dispatch(call, RuntimeOrigin::signed(attestor));
+		assert_eq!(
+			outcome.map_err(|e| e.error),
+			Err(DispatchError::Other("checks cannot be scheduled"))
+		);
+		assert_eq!(storage_root(), before);
+		doubles(|d| d.pending = pending.clone());
+		// A job that cannot schedule its follow-up is undone whole by the scheduler's layer.
+		doubles(|d| d.refuse_scheduling = Some("calendar full"));
+		set_block(21);
+		let job = Job::Hosting(HostingJob::SetupDeadline(contract));
+		let before = storage_root();
+		let outcome =
+			frame_support::storage::with_storage_layer(|| Hosting::execute(&job).unwrap());
+		assert!(outcome.is_err());
+		assert_eq!(storage_root(), before);
+		doubles(|d| {
+			d.refuse_scheduling = None;
+			d.pending = pending;
+		});
+		with_world(|w| w.refuse_activation = false);
+	});
+}
+
+#[test]
+fn an_abandoned_job_ends_its_contract_cleanly() {
+	new_test_ext(|| {
+		let (contract, _) = matched();
+		let job = Job::Hosting(HostingJob::SetupDeadline(contract));
+		doubles(|d| d.take_job(&job));
+		assert!(Hosting::abandon(&job).is_some());
+		assert!(Contracts::<Test>::get(contract).is_none());
+		assert_eq!(ProviderJobs::<Test>::iter().count(), 0);
+		assert!(hosting_events().contains(&Event::EndHosting {
+			plan: 0,
+			contract,
+			reason: EndReason::Stalled
+		}));
+		assert_eq!(doubles(|d| d.ended_plans.clone()), vec![(0, EndReason::Stalled)]);
+	});
+}
+
+#[test]
+fn only_the_specs_status_moves_are_allowed() {
+	new_test_ext(|| {
+		let contract = active();
+		let mut stored = Contracts::<Test>::get(contract).unwrap();
+		for backwards in [ContractStatus::Matching, ContractStatus::SettingUp] {
+			assert!(matches!(
+				Hosting::set_status(&mut stored, backwards),
+				Err(Error::<Test>::InvalidTransition)
+			));
+			assert_eq!(stored.status, ContractStatus::Active, "unchanged");
+		}
+		assert_ok!(Hosting::set_status(&mut stored, ContractStatus::Paused));
+		assert_ok!(Hosting::set_status(&mut stored, ContractStatus::Repairing));
+		assert_ok!(Hosting::set_status(&mut stored, ContractStatus::Active));
+	});
+}
+
+#[test]
+fn try_state_catches_a_waiting_contract_without_its_job() {
+	new_test_ext(|| {
+		let (contract, _) = matched();
+		let deadline = Job::Hosting(HostingJob::SetupDeadline(contract));
+		doubles(|d| d.take_job(&deadline));
+		assert!(Hosting::do_try_state().is_err());
+		doubles(|d| {
+			let id = d.scheduled.iter().find(|(_, _, j, _)| *j == deadline).unwrap().0;
+			d.pending.insert(id);
 		});
 	});
 }

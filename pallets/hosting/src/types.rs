@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{ChunkRange, ContractStatus, JobId, PlanId, Region, Role};
+use datdot_primitives::{ChunkRange, ContractId, ContractStatus, JobId, PlanId, Region, Role};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -70,10 +70,11 @@ pub struct Contract<
 	pub attestor: Option<AccountId>,
 	/// Hosters that failed or left this contract lately; they are not drawn for it again.
 	pub departed: BoundedVec<AccountId, MaxHosters>,
-	/// Failed matching or repair tries since the last success.
+	/// Failed or abandoned matching tries, or repair tries and setup rejections, since the last
+	/// success.
 	pub attempts: u32,
-	/// Whether its plan's start has come.
-	pub started: bool,
+	/// Positions the current setup attestor rejected.
+	pub rejections: u32,
 	/// The block it first became active.
 	pub active_since: Option<BlockNumber>,
 	/// The pending deadline or retry job, cancelled when it is no longer needed.
@@ -135,7 +136,7 @@ pub struct HosterSetup<AccountId> {
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct SetupReport<AccountId> {
 	/// The contract.
-	pub contract: u64,
+	pub contract: ContractId,
 	/// One entry per position being set up.
 	pub results: Vec<HosterSetup<AccountId>>,
 }
@@ -150,7 +151,28 @@ pub struct Repair<AccountId> {
 	/// Which provider was changed.
 	pub role: Role,
 	/// Who left or failed.
-	pub old: Option<AccountId>,
+	pub previous: Option<AccountId>,
 	/// Who took over; `None` while the place is vacant.
-	pub new: Option<AccountId>,
+	pub replacement: Option<AccountId>,
+}
+
+/// A sponsor's abandoned matching rounds: its next draw waits `RetryBackoff` doubled per
+/// strike after the last one.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Strikes<BlockNumber> {
+	/// Rounds abandoned since the sponsor's last successful matching.
+	pub count: u32,
+	/// The block of the last one.
+	pub last: BlockNumber,
 }

@@ -3,7 +3,7 @@
 use super::*;
 use alloc::vec;
 use datdot_primitives::{
-	AccountDirectory, BenchmarkHelper, ChunkRange, Job, Performance, Priority,
+	AccountDirectory, BenchmarkHelper, ChunkRange, Job, JobHandler, Performance, PlanJob, Priority,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
@@ -112,7 +112,7 @@ mod benchmarks {
 		let plan = published::<T>(&sponsor, c);
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::PlanEnd(plan));
+			<Pallet<T> as JobHandler>::execute(&Job::Plans(PlanJob::End(plan)));
 		}
 		assert!(Plans::<T>::get(plan).is_none());
 	}

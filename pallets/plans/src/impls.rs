@@ -1,19 +1,18 @@
 //! The bodies of the plan calls, the plan's end, and what other pallets may know of plans.
 
 use alloc::vec::Vec;
-use codec::Encode;
 use datdot_primitives::{
+	signing::{signing_payload, verify_ed25519, FEED_TAG},
 	AccountDirectory, AccountUsage, ChunkIndex, ChunkRange, ContractManager, EndReason, Job,
-	PlanDirectory, PlanId, PlanTerms, Region, ScheduleJob,
+	JobHandler, PlanDirectory, PlanId, PlanJob, PlanTerms, Priority, Region, ScheduleJob,
 };
 use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_core::ed25519;
 use sp_runtime::{
-	traits::{Saturating, Verify},
+	traits::{Saturating, Zero},
 	DispatchResult,
 };
 
@@ -35,19 +34,24 @@ impl<T: Config> Pallet<T> {
 			.min(T::MaxContractsPerPlan::get())
 	}
 
-	/// The message a feed key signs: the SCALE encoding of `(root, length)`.
+	/// The message a feed key signs: its statement of the feed's root and length on this
+	/// chain.
 	pub fn feed_message(feed: &Feed) -> Vec<u8> {
-		(feed.root, feed.length).encode()
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		signing_payload(FEED_TAG, genesis.as_ref(), (feed.public_key, feed.root, feed.length))
 	}
 
 	fn check_feed(feed: &Feed, signature: &[u8; 64]) -> Result<(), Error<T>> {
 		ensure!(feed.length > 0, Error::<T>::EmptyFeed);
-		let signature = ed25519::Signature::from_raw(*signature);
-		let key = ed25519::Public::from_raw(feed.public_key);
 		ensure!(
-			signature.verify(Self::feed_message(feed).as_slice(), &key),
+			verify_ed25519(&Self::feed_message(feed), signature, &feed.public_key),
 			Error::<T>::BadFeedSignature
 		);
+		Ok(())
+	}
+
+	fn check_priority(priority: Priority) -> Result<(), Error<T>> {
+		ensure!(!priority.is_reserved(), Error::<T>::ReservedPriority);
 		Ok(())
 	}
 
@@ -123,6 +127,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(end) = input.end {
 			ensure!(end > input.start, Error::<T>::InvalidEnd);
 		}
+		Self::check_priority(input.priority)?;
 		let cuts = Self::cut(&input.ranges)?;
 
 		let plan_id = NextPlanId::<T>::mutate(|next| {
@@ -134,11 +139,16 @@ impl<T: Config> Pallet<T> {
 		T::Currency::hold(&HoldReason::PlanDeposit.into(), &who, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let contracts = T::Hosting::open(plan_id, &cuts)?;
-		let start_job =
-			T::Scheduler::schedule(input.start, Job::StartPlan(plan_id), input.priority)?;
+		let start_job = T::Scheduler::schedule(
+			input.start,
+			Job::Plans(PlanJob::Start(plan_id)),
+			input.priority,
+		)?;
 		let end_job = input
 			.end
-			.map(|end| T::Scheduler::schedule(end, Job::PlanEnd(plan_id), input.priority))
+			.map(|end| {
+				T::Scheduler::schedule(end, Job::Plans(PlanJob::End(plan_id)), input.priority)
+			})
 			.transpose()?;
 
 		let plan = PlanOf::<T> {
@@ -152,12 +162,13 @@ impl<T: Config> Pallet<T> {
 			min_performance: input.min_performance,
 			priority: input.priority,
 			paused: false,
-			contracts: BoundedVec::truncate_from(contracts),
+			contracts: contracts.len() as u32,
+			last_change: now,
 			start_job: Some(start_job),
 			end_job,
 			deposit,
 		};
-		let count = plan.contracts.len() as u32;
+		let count = plan.contracts;
 		Plans::<T>::insert(plan_id, plan);
 		SponsorPlans::<T>::mutate(&who, |n| n.saturating_inc());
 		Self::deposit_event(Event::PlanSubscribed {
@@ -175,12 +186,28 @@ impl<T: Config> Pallet<T> {
 		Ok(plan)
 	}
 
+	/// Records a sponsor's change of `plan` now, if the cooldown since the last one passed.
+	fn note_change(plan: &mut PlanOf<T>) -> Result<(), Error<T>> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now >= plan.last_change.saturating_add(T::ChangeCooldown::get()),
+			Error::<T>::ChangeTooSoon
+		);
+		plan.last_change = now;
+		Ok(())
+	}
+
 	pub(crate) fn do_update(
 		who: T::AccountId,
 		plan_id: PlanId,
 		update: PlanUpdate<BlockNumberFor<T>>,
 	) -> DispatchResult {
 		let mut plan = Self::sponsored(&who, plan_id)?;
+		Self::note_change(&mut plan)?;
+		if let Some(priority) = update.priority {
+			Self::check_priority(priority)?;
+			plan.priority = priority;
+		}
 		if let Some(end) = update.end {
 			let now = frame_system::Pallet::<T>::block_number();
 			if let Some(end) = end {
@@ -190,12 +217,11 @@ impl<T: Config> Pallet<T> {
 				T::Scheduler::cancel(job);
 			}
 			plan.end_job = end
-				.map(|end| T::Scheduler::schedule(end, Job::PlanEnd(plan_id), plan.priority))
+				.map(|end| {
+					T::Scheduler::schedule(end, Job::Plans(PlanJob::End(plan_id)), plan.priority)
+				})
 				.transpose()?;
 			plan.end = end;
-		}
-		if let Some(priority) = update.priority {
-			plan.priority = priority;
 		}
 		if let Some(min_performance) = update.min_performance {
 			plan.min_performance = min_performance;
@@ -208,10 +234,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_pause(who: T::AccountId, plan_id: PlanId) -> Result<u32, DispatchError> {
 		let mut plan = Self::sponsored(&who, plan_id)?;
 		ensure!(!plan.paused, Error::<T>::AlreadyPaused);
+		Self::note_change(&mut plan)?;
 		plan.paused = true;
-		let contracts = plan.contracts.len() as u32;
+		let contracts = plan.contracts;
 		Plans::<T>::insert(plan_id, plan);
-		T::Hosting::pause(plan_id);
+		T::Hosting::pause(plan_id)?;
 		Self::deposit_event(Event::PausePlan { plan: plan_id });
 		Ok(contracts)
 	}
@@ -219,10 +246,12 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_resume(who: T::AccountId, plan_id: PlanId) -> Result<u32, DispatchError> {
 		let mut plan = Self::sponsored(&who, plan_id)?;
 		ensure!(plan.paused, Error::<T>::NotPaused);
+		Self::note_change(&mut plan)?;
 		plan.paused = false;
-		let contracts = plan.contracts.len() as u32;
+		let contracts = plan.contracts;
+		let started = plan.start_job.is_none();
 		Plans::<T>::insert(plan_id, plan);
-		T::Hosting::resume(plan_id);
+		T::Hosting::resume(plan_id, started)?;
 		Self::deposit_event(Event::ResumePlan { plan: plan_id });
 		Ok(contracts)
 	}
@@ -230,11 +259,13 @@ impl<T: Config> Pallet<T> {
 	/// Ends a live plan: contracts first (`EndHosting`), then the plan (`EndPlan`). Returns how
 	/// many contracts it had.
 	pub(crate) fn do_end(plan_id: PlanId, reason: EndReason) -> Result<u32, DispatchError> {
-		let plan = Plans::<T>::take(plan_id).ok_or(Error::<T>::UnknownPlan)?;
+		let plan = Plans::<T>::get(plan_id).ok_or(Error::<T>::UnknownPlan)?;
 		for job in plan.start_job.iter().chain(plan.end_job.iter()) {
 			T::Scheduler::cancel(*job);
 		}
+		// The contracts end while the plan's terms can still be read.
 		T::Hosting::close(plan_id, reason);
+		Plans::<T>::remove(plan_id);
 		T::Currency::release(
 			&HoldReason::PlanDeposit.into(),
 			&plan.sponsor,
@@ -245,35 +276,20 @@ impl<T: Config> Pallet<T> {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
 		});
 		Self::deposit_event(Event::EndPlan { plan: plan_id, reason });
-		Ok(plan.contracts.len() as u32)
+		Ok(plan.contracts)
+	}
+
+	/// The plan's start block came: its contracts begin matching.
+	fn start(plan_id: PlanId) -> DispatchResult {
+		let Some(mut plan) = Plans::<T>::get(plan_id) else { return Ok(()) };
+		plan.start_job = None;
+		Plans::<T>::insert(plan_id, plan);
+		T::Hosting::start(plan_id)
 	}
 
 	/// The most a plan job can cost.
 	pub fn job_weight(job: &Job) -> Weight {
-		match job {
-			Job::PlanEnd(_) => T::WeightInfo::plan_end(T::MaxContractsPerPlan::get()),
-			_ => Weight::zero(),
-		}
-	}
-
-	/// Runs a plan job: the end block of a plan has come.
-	pub fn run_job(job: Job) -> Weight {
-		match job {
-			Job::PlanEnd(plan_id) => match Self::do_end(plan_id, EndReason::Expired) {
-				Ok(contracts) => T::WeightInfo::plan_end(contracts),
-				// The plan ended earlier; only the lookup was spent.
-				Err(_) => T::DbWeight::get().reads(1),
-			},
-			_ => Weight::zero(),
-		}
-	}
-
-	/// Whether a plan job still acts on a live plan.
-	pub fn job_is_live(job: &Job) -> bool {
-		match job {
-			Job::PlanEnd(plan) | Job::StartPlan(plan) => Plans::<T>::contains_key(plan),
-			_ => true,
-		}
+		<Self as JobHandler>::max_weight(job).unwrap_or_default()
 	}
 
 	/// Every plan's deposit is held, its sponsor counted, and its ranges in its feed.
@@ -293,6 +309,61 @@ impl<T: Config> Pallet<T> {
 		let total: u32 = SponsorPlans::<T>::iter_values().fold(0, |a, n| a.saturating_add(n));
 		ensure!(total == counted, "sponsor plan counts disagree with the plans");
 		Ok(())
+	}
+}
+
+impl<T: Config> JobHandler for Pallet<T> {
+	fn max_weight(job: &Job) -> Option<Weight> {
+		let Job::Plans(job) = job else { return None };
+		let contracts = T::MaxContractsPerPlan::get();
+		Some(match job {
+			PlanJob::Start(_) => T::Hosting::start_weight(contracts),
+			PlanJob::End(_) => T::WeightInfo::plan_end(contracts),
+		})
+	}
+
+	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
+		let Job::Plans(plan_job) = job else { return None };
+		Some(match *plan_job {
+			PlanJob::Start(plan) => Self::start(plan).map(|()| Self::job_weight(job)),
+			PlanJob::End(plan) => match Self::do_end(plan, EndReason::Expired) {
+				Ok(contracts) => Ok(T::WeightInfo::plan_end(contracts)),
+				// The plan ended earlier; only the lookup was spent.
+				Err(error) if error == Error::<T>::UnknownPlan.into() => {
+					Ok(T::DbWeight::get().reads(1))
+				}
+				Err(error) => Err(error),
+			},
+		})
+	}
+
+	fn abandon(job: &Job) -> Option<Weight> {
+		let Job::Plans(plan_job) = job else { return None };
+		// A plan whose start or end cannot be carried out ends; what it held is released.
+		let (PlanJob::Start(plan) | PlanJob::End(plan)) = *plan_job;
+		let reason = if matches!(plan_job, PlanJob::End(_)) {
+			EndReason::Expired
+		} else {
+			EndReason::Stalled
+		};
+		if let Some(mut stored) = Plans::<T>::get(plan) {
+			stored.start_job = None;
+			stored.end_job = None;
+			Plans::<T>::insert(plan, stored);
+		}
+		match Self::do_end(plan, reason) {
+			Ok(_) => {}
+			// The plan was gone already, or its deposit could not be released: the plan stays
+			// for its sponsor to unsubscribe, with no job left to fail again.
+			Err(_) => {}
+		}
+		Some(Self::job_weight(job))
+	}
+
+	fn is_live(job: &Job) -> Option<bool> {
+		let Job::Plans(job) = job else { return None };
+		let (PlanJob::Start(plan) | PlanJob::End(plan)) = *job;
+		Some(Plans::<T>::contains_key(plan))
 	}
 }
 

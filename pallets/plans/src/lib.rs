@@ -26,6 +26,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::Zero;
 
 	/// A balance of the currency that deposits are held in.
 	pub type BalanceOf<T> =
@@ -37,7 +38,6 @@ pub mod pallet {
 		BalanceOf<T>,
 		<T as Config>::MaxRanges,
 		<T as Config>::MaxRegionsPerPlan,
-		<T as Config>::MaxContractsPerPlan,
 	>;
 
 	#[pallet::pallet]
@@ -82,6 +82,10 @@ pub mod pallet {
 		/// The most live plans one sponsor may have.
 		#[pallet::constant]
 		type MaxPlansPerSponsor: Get<u32>;
+		/// Blocks a sponsor must wait between two changes of a plan (update, pause, resume), so
+		/// that the scheduling they trigger cannot be bought in bulk.
+		#[pallet::constant]
+		type ChangeCooldown: Get<BlockNumberFor<Self>>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -191,6 +195,10 @@ pub mod pallet {
 		NotPaused,
 		/// The caller cannot cover the plan deposit.
 		InsufficientBalance,
+		/// `Critical` is reserved for the chain's deadlines and repairs.
+		ReservedPriority,
+		/// The plan changed less than `ChangeCooldown` blocks ago.
+		ChangeTooSoon,
 	}
 
 	#[pallet::call]
@@ -218,7 +226,8 @@ pub mod pallet {
 			Self::do_update(who, plan_id, update)
 		}
 
-		/// Pauses a plan: its challenges and matching stop.
+		/// Pauses a plan: its challenges and matching stop. A matching in progress is abandoned
+		/// and counts as a failed try.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::plan_pause(T::MaxContractsPerPlan::get()))]
 		pub fn plan_pause(origin: OriginFor<T>, plan_id: PlanId) -> DispatchResultWithPostInfo {
@@ -260,6 +269,7 @@ pub mod pallet {
 				"DefaultHosters must not exceed MaxHostersPerContract"
 			);
 			assert!(T::MaxChunksPerContract::get() >= 1, "contracts must hold a chunk");
+			assert!(!T::ChangeCooldown::get().is_zero(), "changes need a cooldown");
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -41,8 +41,9 @@ pub enum Call {
 	Schedule(u64, Job, Priority),
 	Cancel(JobId),
 	Open(PlanId, Vec<ChunkRange>),
+	Start(PlanId),
 	Pause(PlanId),
-	Resume(PlanId),
+	Resume(PlanId, bool),
 	Close(PlanId, EndReason),
 }
 
@@ -94,6 +95,9 @@ impl ScheduleJob<u64> for MockScheduler {
 		record(Call::Cancel(id));
 		true
 	}
+	fn is_pending(id: JobId) -> bool {
+		calls().iter().all(|call| *call != Call::Cancel(id))
+	}
 }
 
 pub struct MockHosting;
@@ -102,11 +106,20 @@ impl ContractManager<AccountId> for MockHosting {
 		record(Call::Open(plan, ranges.to_vec()));
 		Ok(ranges.iter().map(|_| next_id()).collect())
 	}
-	fn pause(plan: PlanId) {
-		record(Call::Pause(plan));
+	fn start(plan: PlanId) -> DispatchResult {
+		record(Call::Start(plan));
+		Ok(())
 	}
-	fn resume(plan: PlanId) {
-		record(Call::Resume(plan));
+	fn start_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn pause(plan: PlanId) -> DispatchResult {
+		record(Call::Pause(plan));
+		Ok(())
+	}
+	fn resume(plan: PlanId, started: bool) -> DispatchResult {
+		record(Call::Resume(plan, started));
+		Ok(())
 	}
 	fn close(plan: PlanId, reason: EndReason) {
 		record(Call::Close(plan, reason));
@@ -139,6 +152,7 @@ impl crate::Config for Test {
 	type MaxChunksPerContract = ConstU32<100>;
 	type MaxContractsPerPlan = ConstU32<4>;
 	type MaxPlansPerSponsor = ConstU32<2>;
+	type ChangeCooldown = frame_support::traits::ConstU64<3>;
 	type WeightInfo = ();
 }
 

@@ -2,7 +2,8 @@
 
 use crate::{mock::*, Error, Event, Feed, HoldReason, PlanInput, PlanUpdate, Plans as PlanStore};
 use datdot_primitives::{
-	AccountUsage, ChunkRange, EndReason, Job, Performance, PlanDirectory, Priority,
+	AccountUsage, ChunkRange, EndReason, Job, JobHandler, Performance, PlanDirectory, PlanJob,
+	Priority,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_core::{ed25519, Pair, H256};
@@ -52,13 +53,13 @@ fn subscribe_cuts_ranges_into_contracts_and_schedules_start_and_end() {
 			calls(),
 			vec![
 				Call::Open(0, vec![range(0, 100), range(100, 150), range(200, 250)]),
-				Call::Schedule(20, Job::StartPlan(0), Priority::Normal),
-				Call::Schedule(80, Job::PlanEnd(0), Priority::Normal),
+				Call::Schedule(20, Job::Plans(PlanJob::Start(0)), Priority::Normal),
+				Call::Schedule(80, Job::Plans(PlanJob::End(0)), Priority::Normal),
 			]
 		);
 		let stored = PlanStore::<Test>::get(0).unwrap();
 		assert_eq!(stored.hosters, 3, "the default");
-		assert_eq!(stored.contracts.into_inner(), vec![100, 101, 102]);
+		assert_eq!(stored.contracts, 3);
 		assert_eq!(held(ALICE), 20 + 3 * 5);
 		assert!(Plans::in_use(&ALICE));
 		let terms = Plans::terms(0).unwrap();
@@ -187,6 +188,7 @@ fn update_moves_the_end_job_and_changes_terms() {
 			priority: Some(Priority::High),
 			min_performance: Some(Performance { max_latency_ms: 50, min_bandwidth_kbps: 1 }),
 		};
+		System::set_block_number(13);
 		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, update));
 		System::assert_last_event(Event::PlanUpdated { plan: 0 }.into());
 		let stored = PlanStore::<Test>::get(0).unwrap();
@@ -195,10 +197,14 @@ fn update_moves_the_end_job_and_changes_terms() {
 		let tail = calls().split_off(3);
 		assert_eq!(
 			tail,
-			vec![Call::Cancel(102), Call::Schedule(90, Job::PlanEnd(0), Priority::Normal)]
+			vec![
+				Call::Cancel(102),
+				Call::Schedule(90, Job::Plans(PlanJob::End(0)), Priority::High)
+			]
 		);
 		// Removing the end cancels its job and schedules none.
 		let no_end = PlanUpdate { end: Some(None), priority: None, min_performance: None };
+		System::set_block_number(16);
 		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, no_end));
 		assert_eq!(PlanStore::<Test>::get(0).unwrap().end_job, None);
 	});
@@ -217,6 +223,7 @@ fn update_rejects_strangers_and_bad_ends_without_change() {
 			Plans::plan_update(RuntimeOrigin::signed(BOB), 0, keep),
 			Error::<Test>::NotSponsor
 		);
+		System::set_block_number(13);
 		let early = PlanUpdate { end: Some(Some(15)), priority: None, min_performance: None };
 		assert_noop!(
 			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, early),
@@ -235,9 +242,16 @@ fn pause_and_resume_toggle_the_plan_and_tell_hosting() {
 			Plans::plan_pause(RuntimeOrigin::signed(ALICE), 7),
 			Error::<Test>::UnknownPlan
 		);
+		// A change needs the cooldown since the last one (the subscription at block 10).
+		assert_noop!(
+			Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::ChangeTooSoon
+		);
+		System::set_block_number(13);
 		assert_ok!(Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0));
 		System::assert_last_event(Event::PausePlan { plan: 0 }.into());
 		assert!(Plans::terms(0).unwrap().paused);
+		System::set_block_number(16);
 		assert_noop!(
 			Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0),
 			Error::<Test>::AlreadyPaused
@@ -246,7 +260,8 @@ fn pause_and_resume_toggle_the_plan_and_tell_hosting() {
 		assert_ok!(Plans::plan_resume(RuntimeOrigin::signed(ALICE), 0));
 		System::assert_last_event(Event::ResumePlan { plan: 0 }.into());
 		assert!(!Plans::terms(0).unwrap().paused);
-		assert_eq!(calls().split_off(3), vec![Call::Pause(0), Call::Resume(0)]);
+		// The start job has not run: hosting is told the plan has not started.
+		assert_eq!(calls().split_off(3), vec![Call::Pause(0), Call::Resume(0, false)]);
 	});
 }
 
@@ -280,14 +295,15 @@ fn unsubscribe_closes_contracts_cancels_jobs_and_returns_the_deposit() {
 fn the_end_block_ends_the_plan_by_itself() {
 	new_test_ext(|| {
 		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
-		assert!(Plans::job_is_live(&Job::PlanEnd(0)));
-		Plans::run_job(Job::PlanEnd(0));
+		let end = Job::Plans(PlanJob::End(0));
+		assert_eq!(Plans::is_live(&end), Some(true));
+		assert_ok!(Plans::execute(&end).unwrap());
 		System::assert_last_event(Event::EndPlan { plan: 0, reason: EndReason::Expired }.into());
-		assert!(!Plans::job_is_live(&Job::PlanEnd(0)));
-		assert!(!Plans::job_is_live(&Job::StartPlan(0)));
+		assert_eq!(Plans::is_live(&end), Some(false));
+		assert_eq!(Plans::is_live(&Job::Plans(PlanJob::Start(0))), Some(false));
 		// Running it again finds nothing and changes nothing.
 		let events = System::events().len();
-		Plans::run_job(Job::PlanEnd(0));
+		assert_ok!(Plans::execute(&end).unwrap());
 		assert_eq!(System::events().len(), events);
 	});
 }
@@ -301,5 +317,77 @@ fn other_pallets_can_end_a_plan_with_their_reason() {
 			Event::EndPlan { plan: 0, reason: EndReason::Unmatchable }.into(),
 		);
 		assert!(Plans::end_plan(0, EndReason::Unmatchable).is_err());
+	});
+}
+
+#[test]
+fn the_start_job_starts_matching_and_marks_the_plan_started() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_ok!(Plans::execute(&Job::Plans(PlanJob::Start(0))).unwrap());
+		assert_eq!(calls().last(), Some(&Call::Start(0)));
+		assert_eq!(PlanStore::<Test>::get(0).unwrap().start_job, None);
+		System::set_block_number(13);
+		assert_ok!(Plans::plan_pause(RuntimeOrigin::signed(ALICE), 0));
+		System::set_block_number(16);
+		assert_ok!(Plans::plan_resume(RuntimeOrigin::signed(ALICE), 0));
+		assert_eq!(calls().last(), Some(&Call::Resume(0, true)));
+	});
+}
+
+#[test]
+fn sponsors_cannot_take_the_reserved_priority() {
+	new_test_ext(|| {
+		let mut urgent = plan(vec![range(0, 10)]);
+		urgent.priority = Priority::Critical;
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), urgent),
+			Error::<Test>::ReservedPriority
+		);
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		System::set_block_number(13);
+		let raise =
+			PlanUpdate { end: None, priority: Some(Priority::Critical), min_performance: None };
+		assert_noop!(
+			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, raise),
+			Error::<Test>::ReservedPriority
+		);
+	});
+}
+
+#[test]
+fn changes_are_rate_limited_so_reschedules_cannot_be_bought_in_bulk() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		let move_end =
+			|end| PlanUpdate { end: Some(Some(end)), priority: None, min_performance: None };
+		System::set_block_number(13);
+		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, move_end(40)));
+		for _ in 0..100 {
+			assert_noop!(
+				Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, move_end(40)),
+				Error::<Test>::ChangeTooSoon
+			);
+		}
+		System::set_block_number(16);
+		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, move_end(41)));
+		// Each accepted move cancelled the end job it replaced.
+		let ends = calls()
+			.into_iter()
+			.filter(|c| matches!(c, Call::Schedule(_, Job::Plans(PlanJob::End(0)), _)))
+			.count();
+		let cancels = calls().into_iter().filter(|c| matches!(c, Call::Cancel(_))).count();
+		assert_eq!((ends, cancels), (3, 2));
+	});
+}
+
+#[test]
+fn a_failing_start_is_abandoned_by_ending_the_plan() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert!(Plans::abandon(&Job::Plans(PlanJob::Start(0))).is_some());
+		System::assert_last_event(Event::EndPlan { plan: 0, reason: EndReason::Stalled }.into());
+		assert_eq!(held(ALICE), 0);
+		assert!(!Plans::in_use(&ALICE));
 	});
 }

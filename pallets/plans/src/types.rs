@@ -3,14 +3,14 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{ChunkIndex, ChunkRange, ContractId, JobId, Performance, Priority, Region};
+use datdot_primitives::{ChunkIndex, ChunkRange, JobId, Performance, Priority, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
 use sp_core::H256;
 
-/// A Hypercore feed as the plan names it.
+/// A feed as the plan names it.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -29,7 +29,7 @@ pub struct Feed {
 pub struct PlanInput<BlockNumber> {
 	/// The feed.
 	pub feed: Feed,
-	/// The feed key's ed25519 signature over the SCALE encoding of `(root, length)`.
+	/// The feed key's ed25519 signature over the feed statement (see `docs/API.md`).
 	pub signature: [u8; 64],
 	/// The chunk ranges to host: non-empty, within the feed, ascending and not overlapping.
 	pub ranges: Vec<ChunkRange>,
@@ -62,7 +62,7 @@ pub struct PlanUpdate<BlockNumber> {
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxRanges, MaxRegions, MaxContracts))]
+#[scale_info(skip_type_params(MaxRanges, MaxRegions))]
 #[codec(mel_bound(
 	AccountId: MaxEncodedLen,
 	BlockNumber: MaxEncodedLen,
@@ -74,7 +74,6 @@ pub struct Plan<
 	Balance: Clone + PartialEq + Eq + Debug,
 	MaxRanges: Get<u32>,
 	MaxRegions: Get<u32>,
-	MaxContracts: Get<u32>,
 > {
 	/// Who published and pays for the plan.
 	pub sponsor: AccountId,
@@ -96,8 +95,10 @@ pub struct Plan<
 	pub priority: Priority,
 	/// Whether the sponsor paused it.
 	pub paused: bool,
-	/// Its contracts, one per cut of its ranges.
-	pub contracts: BoundedVec<ContractId, MaxContracts>,
+	/// How many contracts its ranges were cut into (`Hosting` keeps their list).
+	pub contracts: u32,
+	/// The block of the sponsor's last change, for `ChangeCooldown`.
+	pub last_change: BlockNumber,
 	/// The job that starts matching, until it ran.
 	pub start_job: Option<JobId>,
 	/// The job that ends the plan at its end block.

@@ -7,8 +7,14 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+#[cfg(feature = "testing")]
+extern crate std;
 
+pub mod proof;
 mod region;
+pub mod signing;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod traits;
 mod types;
 

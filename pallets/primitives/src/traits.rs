@@ -4,8 +4,10 @@
 //! unit tests plug in mocks.
 
 use alloc::vec::Vec;
+use codec::Encode;
 use frame_support::weights::Weight;
 use sp_core::H256;
+use sp_runtime::traits::{BlakeTwo256, Hash};
 use sp_runtime::{DispatchError, DispatchResult};
 
 use crate::{
@@ -19,20 +21,71 @@ pub trait ScheduleJob<BlockNumber> {
 	fn schedule(at: BlockNumber, job: Job, priority: Priority) -> Result<JobId, DispatchError>;
 	/// Runs `job` as soon as the queue reaches it.
 	fn enqueue(job: Job, priority: Priority) -> Result<JobId, DispatchError>;
-	/// Drops a job that has not run yet, in O(1). Returns whether it was still pending.
+	/// Drops a job that has not run yet; a calendar entry frees its slot at once. Bounded by
+	/// the calendar's per-block limit. Returns whether it was still pending.
 	fn cancel(id: JobId) -> bool;
+	/// Whether job `id` is still waiting to run (or to be retried).
+	fn is_pending(id: JobId) -> bool;
 }
 
-/// Runs the scheduler's jobs (implemented by the runtime, which routes each kind to its pallet).
-pub trait ExecuteJob {
+/// Handles the jobs of one pallet. Each pallet implements it for its own kind of [`Job`] and
+/// answers `None` for every other kind; the runtime hands the scheduler a tuple of handlers,
+/// which asks each in turn, so no job is routed by a list kept apart from its pallet.
+///
+/// The scheduler runs `execute` inside a storage layer: an `Err` rolls back everything the job
+/// wrote. It retries a failed job a bounded number of times and then calls `abandon`, which must
+/// end the job's record cleanly without failing.
+pub trait JobHandler {
 	/// The most `job` can cost; the scheduler runs it only if this much weight is left.
-	fn max_weight(job: &Job) -> Weight;
-	/// Runs `job` (scheduled as `id`) and returns the weight it used.
-	fn execute(id: JobId, job: Job) -> Weight;
-	/// Whether `job` still acts on a live record; used by `try_state` to prove that no job of an
-	/// ended plan or contract stays queued.
-	fn is_live(job: &Job) -> bool;
+	fn max_weight(job: &Job) -> Option<Weight>;
+	/// Runs `job` and returns the weight it used.
+	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>>;
+	/// Ends the record of a job that failed every retry (e.g. ends its contract), and returns
+	/// the weight used. Never fails.
+	fn abandon(job: &Job) -> Option<Weight>;
+	/// Whether `job` still acts on a live record; `try_state` proves that no job of an ended
+	/// plan or contract stays queued.
+	fn is_live(job: &Job) -> Option<bool>;
 }
+
+impl JobHandler for () {
+	fn max_weight(_: &Job) -> Option<Weight> {
+		None
+	}
+	fn execute(_: &Job) -> Option<Result<Weight, DispatchError>> {
+		None
+	}
+	fn abandon(_: &Job) -> Option<Weight> {
+		None
+	}
+	fn is_live(_: &Job) -> Option<bool> {
+		None
+	}
+}
+
+macro_rules! job_handler_tuple {
+	($first:ident $(, $rest:ident)+) => {
+		impl<$first: JobHandler $(, $rest: JobHandler)+> JobHandler for ($first, $($rest),+) {
+			fn max_weight(job: &Job) -> Option<Weight> {
+				$first::max_weight(job)$(.or_else(|| $rest::max_weight(job)))+
+			}
+			fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
+				$first::execute(job)$(.or_else(|| $rest::execute(job)))+
+			}
+			fn abandon(job: &Job) -> Option<Weight> {
+				$first::abandon(job)$(.or_else(|| $rest::abandon(job)))+
+			}
+			fn is_live(job: &Job) -> Option<bool> {
+				$first::is_live(job)$(.or_else(|| $rest::is_live(job)))+
+			}
+		}
+	};
+}
+
+job_handler_tuple!(A, B);
+job_handler_tuple!(A, B, C);
+job_handler_tuple!(A, B, C, D);
+job_handler_tuple!(A, B, C, D, E);
 
 /// What other pallets may know of an account (implemented by `Accounts`).
 pub trait AccountDirectory<AccountId> {
@@ -87,10 +140,20 @@ pub trait ProviderRegistry<AccountId> {
 pub trait Ratings<AccountId> {
 	/// How `who` is rated as seen from `region`.
 	fn rating(who: &AccountId, region: &Region) -> Rating;
-	/// Counts a storage challenge outcome as seen from `region`; returns the updated rating.
-	fn record_challenge(who: &AccountId, region: &Region, passed: bool) -> Rating;
-	/// Counts a performance measurement taken from `region`.
-	fn record_measurement(who: &AccountId, region: &Region, latency_ms: u32, bandwidth_kbps: u32);
+	/// Whether `who` may take new work in `region`: reliable enough there and, once measured
+	/// by enough attestors, meeting `minimum`.
+	fn qualifies(who: &AccountId, region: &Region, minimum: &Performance) -> bool;
+	/// Counts a storage challenge outcome as seen from `region`.
+	fn record_challenge(who: &AccountId, region: &Region, passed: bool);
+	/// Counts `attestor`'s measurement of `who`, taken for `region` (the region the attestor
+	/// was drawn for). Each attestor holds at most one of the recent samples of a region.
+	fn record_measurement(
+		who: &AccountId,
+		region: &Region,
+		attestor: &AccountId,
+		latency_ms: u32,
+		bandwidth_kbps: u32,
+	);
 }
 
 /// What a plan asks of the providers of its contracts.
@@ -126,10 +189,16 @@ pub trait PlanDirectory<AccountId> {
 pub trait ContractManager<AccountId> {
 	/// Opens one contract per range, waiting for the plan's start.
 	fn open(plan: PlanId, ranges: &[ChunkRange]) -> Result<Vec<ContractId>, DispatchError>;
-	/// Stops challenges and matching of the plan's contracts.
-	fn pause(plan: PlanId);
-	/// Restarts them.
-	fn resume(plan: PlanId);
+	/// The plan's start came: its contracts begin matching.
+	fn start(plan: PlanId) -> DispatchResult;
+	/// The most `start` costs for a plan of `contracts` contracts.
+	fn start_weight(contracts: u32) -> Weight;
+	/// Stops challenges and matching of the plan's contracts. An open matching round is
+	/// abandoned and counts as a failed try.
+	fn pause(plan: PlanId) -> DispatchResult;
+	/// Restarts them; when the plan's start has come (`started`), matching resumes after the
+	/// backoff its failed tries earned.
+	fn resume(plan: PlanId, started: bool) -> DispatchResult;
 	/// Ends every contract of the plan (`EndHosting` each) and releases their providers.
 	fn close(plan: PlanId, reason: EndReason);
 	/// Hands every job of a departing provider in `role` to a replacement.
@@ -155,20 +224,32 @@ pub trait ContractDirectory<AccountId> {
 	fn hosted_positions(contract: ContractId) -> Vec<HostedPosition<AccountId>>;
 	/// Replaces a hoster that failed too many challenges (`RepairHosting`).
 	fn replace_hoster(contract: ContractId, hoster: &AccountId) -> DispatchResult;
+	/// Ends a contract whose checks could not be kept up (`EndHosting`); a plan left without
+	/// contracts ends too. Never fails: it only releases and removes.
+	fn end(contract: ContractId, reason: EndReason);
 }
 
 /// Told when a contract's checks must start or stop (implemented by `Proofs` and `Benchmarks`).
 pub trait ContractObserver<AccountId> {
-	/// The contract became active (or was resumed): start periodic checks.
-	fn activated(contract: ContractId);
-	/// The contract was paused or ended: stop its checks.
+	/// The contract became active (or was resumed): start periodic checks. Fails when they
+	/// cannot be scheduled, so that the caller's change is rolled back rather than left
+	/// without checks.
+	fn activated(contract: ContractId) -> DispatchResult;
+	/// The contract was paused: stop its checks.
 	fn stopped(contract: ContractId);
-	/// A hoster left the contract: drop what was pending for it.
+	/// The contract ended: stop its checks and forget what was kept for it.
+	fn ended(contract: ContractId) {
+		Self::stopped(contract)
+	}
+	/// A hoster left the contract: what was pending for it is settled (an open challenge
+	/// counts as missed).
 	fn hoster_removed(contract: ContractId, hoster: &AccountId);
 }
 
 impl<AccountId> ContractObserver<AccountId> for () {
-	fn activated(_: ContractId) {}
+	fn activated(_: ContractId) -> DispatchResult {
+		Ok(())
+	}
 	fn stopped(_: ContractId) {}
 	fn hoster_removed(_: ContractId, _: &AccountId) {}
 }
@@ -176,13 +257,17 @@ impl<AccountId> ContractObserver<AccountId> for () {
 impl<AccountId, A: ContractObserver<AccountId>, B: ContractObserver<AccountId>>
 	ContractObserver<AccountId> for (A, B)
 {
-	fn activated(contract: ContractId) {
-		A::activated(contract);
-		B::activated(contract);
+	fn activated(contract: ContractId) -> DispatchResult {
+		A::activated(contract)?;
+		B::activated(contract)
 	}
 	fn stopped(contract: ContractId) {
 		A::stopped(contract);
 		B::stopped(contract);
+	}
+	fn ended(contract: ContractId) {
+		A::ended(contract);
+		B::ended(contract);
 	}
 	fn hoster_removed(contract: ContractId, hoster: &AccountId) {
 		A::hoster_removed(contract, hoster);
@@ -222,14 +307,21 @@ pub trait BenchmarkHelper<AccountId> {
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64];
 }
 
-/// Draws a provider of `role` from the pool of `region`: from position `random mod size`, the
-/// first of up to `attempts` consecutive members for which `eligible` holds. Starting at a
-/// random place and then walking keeps the work bounded and finds distinct providers even when
-/// the randomness source repeats itself.
+/// BLAKE2-256 of `data`, the hash the pallets derive seeds and probes with.
+pub fn blake2_256(data: &[u8]) -> [u8; 32] {
+	BlakeTwo256::hash(data).0
+}
+
+/// Draws a provider of `role` from the pool of `region`: up to `attempts` independent probes at
+/// indexes derived from `seed`, the first probed member for which `eligible` holds. Every probe
+/// is uniform over the pool, so the draw is uniform among eligible members: an ineligible member
+/// does not pass its chance to a neighbour, and where ineligible members sit in the pool does
+/// not matter, only how many there are (which deposits make costly). The work is bounded by
+/// `attempts`.
 pub fn draw_from_pool<AccountId, P: ProviderRegistry<AccountId>>(
 	role: Role,
 	region: &Region,
-	random: u32,
+	seed: &[u8; 32],
 	attempts: u32,
 	eligible: impl Fn(&AccountId) -> bool,
 ) -> Option<AccountId> {
@@ -237,22 +329,27 @@ pub fn draw_from_pool<AccountId, P: ProviderRegistry<AccountId>>(
 	if size == 0 {
 		return None;
 	}
-	let start = u64::from(random % size);
-	(0..u64::from(attempts.min(size)))
-		.filter_map(|step| {
-			let index = ((start + step) % u64::from(size)) as u32;
-			P::pool_member(role, region, index)
-		})
-		.find(|candidate| eligible(candidate))
+	(0..attempts).find_map(|probe| {
+		P::pool_member(role, region, probe_index(seed, probe, size)).filter(|c| eligible(c))
+	})
+}
+
+/// The pool index of probe `probe` of a draw with `seed`, uniform over `0..size` (the modulo
+/// bias of a 64-bit value over at most 2^32 members is below 2^-32).
+pub fn probe_index(seed: &[u8; 32], probe: u32, size: u32) -> u32 {
+	let hash = blake2_256(&(seed, probe).encode());
+	let mut word = [0u8; 8];
+	word.copy_from_slice(&hash[..8]);
+	(u64::from_le_bytes(word) % u64::from(size.max(1))) as u32
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 
-	/// A pool of the accounts 0..10 in every region; all of them serve and have capacity.
-	struct TenProviders;
-	impl ProviderRegistry<u32> for TenProviders {
+	/// A pool of the accounts `0..N` in every region; all of them serve and have capacity.
+	struct Pool<const N: u32>;
+	impl<const N: u32> ProviderRegistry<u32> for Pool<N> {
 		fn is_provider(_: &u32, _: Role) -> bool {
 			true
 		}
@@ -267,30 +364,59 @@ mod tests {
 		}
 		fn release(_: &u32, _: Role) {}
 		fn pool_size(_: Role, _: &Region) -> u32 {
-			10
+			N
 		}
 		fn pool_member(_: Role, _: &Region, index: u32) -> Option<u32> {
-			(index < 10).then_some(index)
+			(index < N).then_some(index)
 		}
 	}
 
-	fn draw(random: u32, attempts: u32, eligible: impl Fn(&u32) -> bool) -> Option<u32> {
+	fn seed(n: u32) -> [u8; 32] {
+		blake2_256(&n.to_le_bytes())
+	}
+
+	/// How often each member is drawn over `draws` seeds, and how many draws found nobody.
+	fn tally<const N: u32>(draws: u32, eligible: impl Fn(&u32) -> bool) -> (Vec<u32>, u32) {
 		let region = Region::new(b"u3").unwrap();
-		draw_from_pool::<u32, TenProviders>(Role::Hoster, &region, random, attempts, eligible)
+		let mut counts = alloc::vec![0u32; N as usize];
+		let mut failed = 0;
+		for n in 0..draws {
+			match draw_from_pool::<u32, Pool<N>>(Role::Hoster, &region, &seed(n), 24, &eligible) {
+				Some(who) => counts[who as usize] += 1,
+				None => failed += 1,
+			}
+		}
+		(counts, failed)
 	}
 
 	#[test]
-	fn a_draw_starts_at_the_random_place_and_walks_on_past_the_ineligible() {
-		assert_eq!(draw(23, 4, |_| true), Some(3));
-		assert_eq!(draw(3, 4, |c| *c > 4), Some(5));
-		// Walking wraps around the end of the pool.
-		assert_eq!(draw(8, 4, |c| *c < 2), Some(0));
+	fn a_run_of_ineligible_members_neither_shadows_the_next_nor_makes_draws_fail() {
+		// Members 0..40 are dormant: a run longer than the 24 attempts. Walking from a random
+		// start would fail from 16 of 100 starts and hand member 40 the chances of the run.
+		let (counts, failed) = tally::<100>(6_000, |c| *c >= 40);
+		assert_eq!(failed, 0);
+		assert!(counts[..40].iter().all(|n| *n == 0));
+		let fair = 6_000 / 60;
+		for (who, n) in counts.iter().enumerate().skip(40) {
+			assert!(*n > fair / 2 && *n < fair * 2, "member {who} drawn {n} times, fair is {fair}");
+		}
 	}
 
 	#[test]
-	fn a_draw_gives_up_after_its_attempts() {
-		assert_eq!(draw(0, 3, |c| *c == 5), None);
-		assert_eq!(draw(0, 100, |c| *c == 9), Some(9), "attempts are capped at the pool size");
-		assert_eq!(draw(0, 100, |_| false), None);
+	fn a_draw_gives_up_after_its_attempts_and_never_returns_the_ineligible() {
+		let (_, failed) = tally::<10>(100, |_| false);
+		assert_eq!(failed, 100);
+		let (counts, failed) = tally::<10>(1_000, |c| *c == 9);
+		assert_eq!(counts[9] + failed, 1_000);
+		assert!(counts[9] > 900, "24 probes of 10 members find the one nearly always");
+	}
+
+	#[test]
+	fn probes_stay_within_the_pool() {
+		for size in [1u32, 2, 7, 1_000, u32::MAX] {
+			for probe in 0..50 {
+				assert!(probe_index(&seed(size), probe, size) < size);
+			}
+		}
 	}
 }

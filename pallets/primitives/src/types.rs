@@ -127,6 +127,9 @@ pub enum EndReason {
 	Unmatchable,
 	/// A position could not be refilled within the allowed tries.
 	Unrepairable,
+	/// The chain's own work on it failed every retry; it ended cleanly instead of staying
+	/// half-served (see the scheduler's `JobFailed` events for why).
+	Stalled,
 }
 
 /// How urgent a job is: the queue runs higher levels first, FIFO within a level.
@@ -164,10 +167,100 @@ impl Priority {
 	pub fn index(self) -> u8 {
 		self as u8
 	}
+
+	/// Whether the level is reserved for the chain's own protective work (deadlines and
+	/// repairs): no user-chosen priority may take it.
+	pub fn is_reserved(self) -> bool {
+		self == Priority::Critical
+	}
 }
 
-/// Work the scheduler runs when its block comes. Each names the record it acts on; the pallet
-/// that owns the record executes it.
+/// The jobs of the `Plans` pallet.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum PlanJob {
+	/// A plan's start block came: its contracts begin matching.
+	Start(PlanId),
+	/// A plan's end block came.
+	End(PlanId),
+}
+
+/// The jobs of the `Hosting` pallet.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum HostingJob {
+	/// Try matching a contract again after a failed or abandoned try.
+	RetryMatching(ContractId),
+	/// Attestors had until now to agree on a contract's providers.
+	MatchingDeadline(ContractId),
+	/// A contract's setup attestor had until now to report.
+	SetupDeadline(ContractId),
+	/// Try again to refill a contract's vacant positions.
+	RetryRepair(ContractId),
+}
+
+/// The jobs of the `Proofs` pallet.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ProofJob {
+	/// Time for a contract's periodic storage challenge.
+	Challenge(ContractId),
+	/// A storage challenge had until now to be answered.
+	Deadline(ChallengeId),
+}
+
+/// The jobs of the `Benchmarks` pallet.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum BenchmarkJob {
+	/// Time for a contract's periodic performance benchmark.
+	Measure(ContractId),
+	/// A performance benchmark had until now to be answered.
+	Deadline(BenchmarkId),
+}
+
+/// Work the scheduler runs when its block comes: each pallet's own jobs, which that pallet
+/// alone executes (see [`crate::JobHandler`]).
 #[derive(
 	Clone,
 	Copy,
@@ -181,26 +274,50 @@ impl Priority {
 	Debug,
 )]
 pub enum Job {
-	/// A plan's start block came: draw attestors for its contracts.
-	StartPlan(PlanId),
-	/// Try matching a contract again after a failed try.
-	RetryMatching(ContractId),
-	/// Attestors had until now to agree on a contract's providers.
-	MatchingDeadline(ContractId),
-	/// A contract's setup attestor had until now to report.
-	SetupDeadline(ContractId),
-	/// Try again to refill a contract's vacant positions.
-	RetryRepair(ContractId),
-	/// Time for a contract's periodic storage challenge.
-	StorageChallenge(ContractId),
-	/// A storage challenge had until now to be answered.
-	ChallengeDeadline(ChallengeId),
-	/// Time for a contract's periodic performance benchmark.
-	PerformanceBenchmark(ContractId),
-	/// A performance benchmark had until now to be answered.
-	BenchmarkDeadline(BenchmarkId),
-	/// A plan's end block came.
-	PlanEnd(PlanId),
+	/// A job of `Plans`.
+	Plans(PlanJob),
+	/// A job of `Hosting`.
+	Hosting(HostingJob),
+	/// A job of `Proofs`.
+	Proofs(ProofJob),
+	/// A job of `Benchmarks`.
+	Benchmarks(BenchmarkJob),
+}
+
+impl Job {
+	/// One job of every kind (with id 0), for checks that must cover them all, such as the
+	/// scheduler's `integrity_test` that every worst case fits a block.
+	pub fn every_kind() -> [Job; 10] {
+		[
+			Job::Plans(PlanJob::Start(0)),
+			Job::Plans(PlanJob::End(0)),
+			Job::Hosting(HostingJob::RetryMatching(0)),
+			Job::Hosting(HostingJob::MatchingDeadline(0)),
+			Job::Hosting(HostingJob::SetupDeadline(0)),
+			Job::Hosting(HostingJob::RetryRepair(0)),
+			Job::Proofs(ProofJob::Challenge(0)),
+			Job::Proofs(ProofJob::Deadline(0)),
+			Job::Benchmarks(BenchmarkJob::Measure(0)),
+			Job::Benchmarks(BenchmarkJob::Deadline(0)),
+		]
+	}
+
+	/// The position of the job's kind in [`Job::every_kind`]. The match has no wildcard, so a
+	/// new kind does not compile until it is listed there too.
+	pub fn kind_index(&self) -> usize {
+		match self {
+			Job::Plans(PlanJob::Start(_)) => 0,
+			Job::Plans(PlanJob::End(_)) => 1,
+			Job::Hosting(HostingJob::RetryMatching(_)) => 2,
+			Job::Hosting(HostingJob::MatchingDeadline(_)) => 3,
+			Job::Hosting(HostingJob::SetupDeadline(_)) => 4,
+			Job::Hosting(HostingJob::RetryRepair(_)) => 5,
+			Job::Proofs(ProofJob::Challenge(_)) => 6,
+			Job::Proofs(ProofJob::Deadline(_)) => 7,
+			Job::Benchmarks(BenchmarkJob::Measure(_)) => 8,
+			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 9,
+		}
+	}
 }
 
 /// What the network thinks of a provider, as seen from one region.
@@ -222,13 +339,11 @@ pub struct Rating {
 	pub challenges_issued: u32,
 	/// Storage challenges passed.
 	pub challenges_passed: u32,
-	/// Storage challenges failed in a row (reset by a pass).
-	pub consecutive_failures: u32,
-	/// Performance measurements taken.
-	pub benchmarks: u32,
-	/// Mean measured latency, in milliseconds.
+	/// How many distinct attestors' recent measurements the quality figures combine.
+	pub measured_by: u32,
+	/// Median latency of the recent measurements, in milliseconds.
 	pub latency_ms: u32,
-	/// Mean measured bandwidth, in kilobytes per second.
+	/// Median bandwidth of the recent measurements, in kilobytes per second.
 	pub bandwidth_kbps: u32,
 }
 
@@ -247,30 +362,25 @@ impl Rating {
 		self.challenges_issued = self.challenges_issued.saturating_add(1);
 		if passed {
 			self.challenges_passed = self.challenges_passed.saturating_add(1);
-			self.consecutive_failures = 0;
-		} else {
-			self.consecutive_failures = self.consecutive_failures.saturating_add(1);
 		}
 	}
 
-	/// Folds one measurement into the running means.
-	pub fn record_measurement(&mut self, latency_ms: u32, bandwidth_kbps: u32) {
-		let n = u64::from(self.benchmarks);
-		let mean = |old: u32, new: u32| -> u32 {
-			let total = u64::from(old).saturating_mul(n).saturating_add(u64::from(new));
-			u32::try_from(total / (n + 1)).unwrap_or(u32::MAX)
-		};
-		self.latency_ms = mean(self.latency_ms, latency_ms);
-		self.bandwidth_kbps = mean(self.bandwidth_kbps, bandwidth_kbps);
-		self.benchmarks = self.benchmarks.saturating_add(1);
-	}
-
-	/// Whether measured quality meets a minimum; an unmeasured provider meets any.
-	pub fn meets(&self, minimum: &Performance) -> bool {
-		self.benchmarks == 0
+	/// Whether the measured quality meets `minimum`. Quality counts only once `quorum`
+	/// distinct attestors measured: until then the provider is unproven and meets any.
+	pub fn meets(&self, minimum: &Performance, quorum: u32) -> bool {
+		self.measured_by < quorum
 			|| (self.latency_ms <= minimum.max_latency_ms
 				&& self.bandwidth_kbps >= minimum.min_bandwidth_kbps)
 	}
+}
+
+/// The median of `values` (the lower middle one of an even count); zero for none.
+pub fn median(mut values: alloc::vec::Vec<u32>) -> u32 {
+	if values.is_empty() {
+		return 0;
+	}
+	values.sort_unstable();
+	values[(values.len() - 1) / 2]
 }
 
 /// A minimum performance a plan asks of its hosters.
@@ -296,6 +406,7 @@ pub struct Performance {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use alloc::vec;
 
 	#[test]
 	fn reliability_is_passed_over_issued() {
@@ -304,24 +415,37 @@ mod tests {
 		r.record_challenge(true);
 		r.record_challenge(false);
 		r.record_challenge(false);
-		assert_eq!(r.consecutive_failures, 2);
 		assert_eq!(r.reliability(), Permill::from_rational(1u32, 3u32));
 		r.record_challenge(true);
-		assert_eq!(r.consecutive_failures, 0);
 		assert_eq!(r.reliability(), Permill::from_percent(50));
 	}
 
 	#[test]
-	fn measurements_form_running_means() {
-		let mut r = Rating::default();
+	fn quality_counts_only_with_a_quorum_of_attestors() {
 		let floor = Performance { max_latency_ms: 100, min_bandwidth_kbps: 500 };
-		assert!(r.meets(&floor));
-		r.record_measurement(50, 1000);
-		r.record_measurement(150, 0);
-		assert_eq!((r.latency_ms, r.bandwidth_kbps, r.benchmarks), (100, 500, 2));
-		assert!(r.meets(&floor));
-		r.record_measurement(400, 500);
-		assert!(!r.meets(&floor));
+		let mut r =
+			Rating { latency_ms: 400, bandwidth_kbps: 10, measured_by: 2, ..Default::default() };
+		assert!(r.meets(&floor, 3), "two attestors are not yet a quorum");
+		r.measured_by = 3;
+		assert!(!r.meets(&floor, 3));
+		r.latency_ms = 100;
+		r.bandwidth_kbps = 500;
+		assert!(r.meets(&floor, 3));
+	}
+
+	#[test]
+	fn the_median_ignores_one_outlier() {
+		assert_eq!(median(vec![]), 0);
+		assert_eq!(median(vec![7]), 7);
+		assert_eq!(median(vec![50, u32::MAX, 40]), 50);
+		assert_eq!(median(vec![50, 0, 40, 45]), 40);
+	}
+
+	#[test]
+	fn every_kind_lists_each_job_kind_once_in_order() {
+		for (n, job) in Job::every_kind().iter().enumerate() {
+			assert_eq!(job.kind_index(), n);
+		}
 	}
 
 	#[test]
@@ -330,5 +454,6 @@ mod tests {
 		sorted.sort();
 		sorted.reverse();
 		assert_eq!(sorted, Priority::DRAIN_ORDER);
+		assert_eq!(Priority::DRAIN_ORDER.iter().filter(|p| p.is_reserved()).count(), 1);
 	}
 }

@@ -2,12 +2,13 @@
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use datdot_primitives::{BenchmarkHelper, ChunkIndex, ContractId, Job, Ratings};
+use datdot_primitives::{
+	BenchmarkHelper, ChunkIndex, ContractId, Job, JobHandler, ProofJob, Ratings,
+};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
 use sp_core::H256;
-use sp_runtime::traits::BlakeTwo256;
 
 const REGION: &[u8] = b"u33d";
 /// The benchmark feed: 64 chunks (a Merkle path of 6 hashes).
@@ -17,8 +18,12 @@ fn leaf(index: ChunkIndex, size: u32) -> Vec<u8> {
 	vec![index as u8; size as usize]
 }
 
+fn leaves(size: u32) -> Vec<Vec<u8>> {
+	(0..LEAVES).map(|i| leaf(i, size)).collect()
+}
+
 fn root(size: u32) -> H256 {
-	binary_merkle_tree::merkle_root::<BlakeTwo256, _>((0..LEAVES).map(|i| leaf(i, size)))
+	datdot_primitives::proof::merkle_root(&leaves(size))
 }
 
 fn active<T: Config>(hosters: u32, size: u32) -> ContractId {
@@ -58,11 +63,7 @@ mod benchmarks {
 			.map(|index| ChunkProof {
 				index: *index,
 				data: leaf(*index, s),
-				path: binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>(
-					(0..LEAVES).map(|i| leaf(i, s)),
-					*index,
-				)
-				.proof,
+				path: datdot_primitives::proof::merkle_path(&leaves(s), *index),
 			})
 			.collect::<Vec<_>>();
 		// A challenge asks for `ChunksPerChallenge` chunks; answer as many as `c` allows.
@@ -82,7 +83,7 @@ mod benchmarks {
 		let contract = active::<T>(h, 1);
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::StorageChallenge(contract));
+			<Pallet<T> as JobHandler>::execute(&Job::Proofs(ProofJob::Challenge(contract)));
 		}
 		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
 	}
@@ -100,9 +101,10 @@ mod benchmarks {
 		for _ in 1..T::MaxConsecutiveFailures::get() {
 			T::Ratings::record_challenge(&hoster, &region, false);
 		}
+		Failures::<T>::insert(contract, &hoster, T::MaxConsecutiveFailures::get() - 1);
 		#[block]
 		{
-			Pallet::<T>::run_job(Job::ChallengeDeadline(id));
+			<Pallet<T> as JobHandler>::execute(&Job::Proofs(ProofJob::Deadline(id)));
 		}
 		assert!(Challenges::<T>::get(id).is_none());
 		Ok(())

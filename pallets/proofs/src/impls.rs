@@ -1,24 +1,29 @@
 //! Issuing challenges, checking answers, deadlines, and starting/stopping with contracts.
 
 use alloc::vec::Vec;
-use binary_merkle_tree::{verify_proof, Leaf};
 use codec::{Decode, Encode};
 use datdot_primitives::{
+	proof::{verify_chunk, ProofError},
 	ChallengeId, ChunkIndex, ChunkRange, ContractDirectory, ContractId, ContractObserver,
-	ContractStatus, HostedPosition, Job, PlanDirectory, Priority, Ratings, ScheduleJob,
+	ContractStatus, EndReason, HostedPosition, Job, JobHandler, PlanDirectory, Priority, ProofJob,
+	Ratings, ScheduleJob,
 };
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use sp_runtime::{
-	traits::{BlakeTwo256, Saturating, TrailingZeroInput},
+	traits::{One, Saturating, TrailingZeroInput},
 	DispatchResult,
 };
 
 use crate::{
-	ChallengeOf, Challenges, Config, Error, Event, NextChallengeId, OpenChallenges, Pallet,
-	PeriodicJobs, StorageProof, WeightInfo,
+	ChallengeOf, Challenges, Config, Error, Event, Failures, LastRequest, NextChallengeId,
+	OpenChallenges, Pallet, PeriodicJobs, StorageProof, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
+	fn now() -> frame_system::pallet_prelude::BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
 	/// `count` distinct random chunk indexes of `range` (all of it when shorter), ascending.
 	fn pick_chunks(challenge: ChallengeId, range: ChunkRange, count: u32) -> Vec<ChunkIndex> {
 		let len = range.len();
@@ -55,14 +60,30 @@ impl<T: Config> Pallet<T> {
 		Self::pick_chunks(challenge, range, T::ChunksPerChallenge::get())
 	}
 
-	/// Challenges every hoster of `contract` that has no open challenge. Returns how many.
-	pub(crate) fn challenge_contract(contract: ContractId) -> Result<u32, DispatchError> {
+	/// The hosted positions of a contract that can be challenged now.
+	fn challengeable(
+		contract: ContractId,
+	) -> Result<(ChunkRange, Vec<HostedPosition<T::AccountId>>), Error<T>> {
 		let (plan, range, status) =
 			T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
 		let paused = T::Plans::terms(plan).map_or(true, |terms| terms.paused);
 		ensure!(status != ContractStatus::Paused && !paused, Error::<T>::NothingToChallenge);
 		let positions = T::Contracts::hosted_positions(contract);
 		ensure!(!positions.is_empty(), Error::<T>::NothingToChallenge);
+		Ok((range, positions))
+	}
+
+	/// Challenges every hoster of `contract` that has no open challenge. Returns how many.
+	pub(crate) fn challenge_contract(contract: ContractId) -> Result<u32, DispatchError> {
+		let (range, positions) = Self::challengeable(contract)?;
+		Self::challenge_positions(contract, range, positions)
+	}
+
+	fn challenge_positions(
+		contract: ContractId,
+		range: ChunkRange,
+		positions: Vec<HostedPosition<T::AccountId>>,
+	) -> Result<u32, DispatchError> {
 		let mut issued = 0u32;
 		for HostedPosition { hoster, region } in positions {
 			if OpenChallenges::<T>::contains_key(contract, &hoster) {
@@ -78,10 +99,12 @@ impl<T: Config> Pallet<T> {
 				range,
 				T::ChunksPerChallenge::get(),
 			));
-			let deadline = frame_system::Pallet::<T>::block_number()
-				.saturating_add(T::ChallengeTimeout::get());
-			let deadline_job =
-				T::Scheduler::schedule(deadline, Job::ChallengeDeadline(id), Priority::Critical)?;
+			let deadline = Self::now().saturating_add(T::ChallengeTimeout::get());
+			let deadline_job = T::Scheduler::schedule(
+				deadline.saturating_add(One::one()),
+				Job::Proofs(ProofJob::Deadline(id)),
+				Priority::Critical,
+			)?;
 			Challenges::<T>::insert(
 				id,
 				ChallengeOf::<T> {
@@ -110,8 +133,16 @@ impl<T: Config> Pallet<T> {
 		let (plan, _, _) = T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
 		let terms = T::Plans::terms(plan).ok_or(Error::<T>::UnknownPlan)?;
 		ensure!(terms.sponsor == who, Error::<T>::NotSponsor);
+		let now = Self::now();
+		if let Some(last) = LastRequest::<T>::get(contract) {
+			ensure!(
+				now >= last.saturating_add(T::RequestCooldown::get()),
+				Error::<T>::RequestTooSoon
+			);
+		}
 		let issued = Self::challenge_contract(contract)?;
 		ensure!(issued > 0, Error::<T>::ChallengePending);
+		LastRequest::<T>::insert(contract, now);
 		Ok(())
 	}
 
@@ -119,6 +150,7 @@ impl<T: Config> Pallet<T> {
 		let challenge =
 			Challenges::<T>::get(proof.challenge).ok_or(Error::<T>::UnknownChallenge)?;
 		ensure!(challenge.hoster == who, Error::<T>::NotChallengedHoster);
+		ensure!(Self::now() <= challenge.deadline, Error::<T>::DeadlinePassed);
 		let (plan, _, _) =
 			T::Contracts::summary(challenge.contract).ok_or(Error::<T>::UnknownContract)?;
 		let terms = T::Plans::terms(plan).ok_or(Error::<T>::UnknownPlan)?;
@@ -130,18 +162,16 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::ChunkTooLarge
 			);
 			ensure!(answer.path.len() <= T::MaxProofDepth::get() as usize, Error::<T>::PathTooLong);
-			ensure!(
-				verify_proof::<BlakeTwo256, _, _>(
-					&terms.root,
-					answer.path.iter().copied(),
-					terms.length,
-					answer.index,
-					Leaf::Value(&answer.data),
-				),
-				Error::<T>::InvalidProof
-			);
+			verify_chunk(&terms.root, terms.length, answer.index, &answer.data, &answer.path)
+				.map_err(|error| match error {
+					ProofError::WrongPathLength => Error::<T>::WrongPathLength,
+					ProofError::IndexOutOfFeed | ProofError::RootMismatch => {
+						Error::<T>::InvalidProof
+					}
+				})?;
 		}
 		Self::close_challenge(proof.challenge);
+		Failures::<T>::remove(challenge.contract, &who);
 		T::Ratings::record_challenge(&who, &challenge.region, true);
 		Self::deposit_event(Event::ProofAccepted {
 			challenge: proof.challenge,
@@ -161,81 +191,90 @@ impl<T: Config> Pallet<T> {
 		Some(challenge)
 	}
 
-	/// The most a proof job can cost.
-	pub fn job_weight(job: &Job) -> Weight {
-		match job {
-			Job::StorageChallenge(_) => {
-				T::WeightInfo::storage_challenge(T::MaxHostersPerContract::get())
-			}
-			Job::ChallengeDeadline(_) => T::WeightInfo::challenge_deadline(),
-			_ => Weight::zero(),
-		}
+	/// Closes challenge `id` as missed: counts the failure in the position's region and in the
+	/// contract, and says so. Returns the hoster's failures in a row in the contract.
+	fn miss(id: ChallengeId) -> Option<(ChallengeOf<T>, u32)> {
+		let challenge = Self::close_challenge(id)?;
+		T::Ratings::record_challenge(&challenge.hoster, &challenge.region, false);
+		let failures = Failures::<T>::mutate(challenge.contract, &challenge.hoster, |n| {
+			n.saturating_inc();
+			*n
+		});
+		Self::deposit_event(Event::ProofMissed {
+			challenge: id,
+			hoster: challenge.hoster.clone(),
+			contract: challenge.contract,
+			consecutive_failures: failures,
+		});
+		Some((challenge, failures))
 	}
 
-	/// Whether a proof job still acts on a live record.
-	pub fn job_is_live(job: &Job) -> bool {
-		match job {
-			Job::StorageChallenge(contract) => T::Contracts::summary(*contract).is_some(),
-			Job::ChallengeDeadline(id) => Challenges::<T>::contains_key(id),
-			_ => true,
+	/// The deadline of challenge `id` passed: a miss; one too many replaces the hoster.
+	fn deadline(id: ChallengeId) -> DispatchResult {
+		let Some((challenge, failures)) = Self::miss(id) else { return Ok(()) };
+		if failures >= T::MaxConsecutiveFailures::get() {
+			T::Contracts::replace_hoster(challenge.contract, &challenge.hoster)?;
 		}
+		Ok(())
 	}
 
-	/// Runs a proof job.
-	pub fn run_job(job: Job) -> Weight {
-		match job {
-			Job::StorageChallenge(contract) => {
-				PeriodicJobs::<T>::remove(contract);
-				let issued = Self::challenge_contract(contract).unwrap_or(0);
-				if T::Contracts::summary(contract)
-					.is_some_and(|(_, _, status)| status != ContractStatus::Paused)
-				{
-					Self::schedule_periodic(contract);
-				}
-				T::WeightInfo::storage_challenge(issued)
-			}
-			Job::ChallengeDeadline(id) => {
-				// The deadline job is the one running now: nothing to cancel.
-				if let Some(challenge) = Challenges::<T>::take(id) {
-					OpenChallenges::<T>::remove(challenge.contract, &challenge.hoster);
-					let rating =
-						T::Ratings::record_challenge(&challenge.hoster, &challenge.region, false);
-					Self::deposit_event(Event::ProofMissed {
-						challenge: id,
-						hoster: challenge.hoster.clone(),
-						contract: challenge.contract,
-						consecutive_failures: rating.consecutive_failures,
-					});
-					if rating.consecutive_failures >= T::MaxConsecutiveFailures::get() {
-						let _ = T::Contracts::replace_hoster(challenge.contract, &challenge.hoster);
-					}
-				}
-				T::WeightInfo::challenge_deadline()
-			}
-			_ => Weight::zero(),
+	/// Time for a contract's periodic challenge: challenge it (unless there is nothing to
+	/// challenge now) and arm the next one.
+	fn periodic_challenge(contract: ContractId) -> Result<Weight, DispatchError> {
+		PeriodicJobs::<T>::remove(contract);
+		let Some((_, _, status)) = T::Contracts::summary(contract) else {
+			return Ok(T::WeightInfo::storage_challenge(0));
+		};
+		let issued = match Self::challengeable(contract) {
+			Ok((range, positions)) => Self::challenge_positions(contract, range, positions)?,
+			Err(_) => 0,
+		};
+		if status != ContractStatus::Paused {
+			Self::schedule_periodic(contract)?;
 		}
+		Ok(T::WeightInfo::storage_challenge(issued))
 	}
 
-	fn schedule_periodic(contract: ContractId) {
+	fn schedule_periodic(contract: ContractId) -> DispatchResult {
 		if PeriodicJobs::<T>::contains_key(contract) {
-			return;
+			return Ok(());
 		}
-		let at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::ChallengePeriod::get());
-		if let Ok(job) =
-			T::Scheduler::schedule(at, Job::StorageChallenge(contract), Priority::Normal)
-		{
-			PeriodicJobs::<T>::insert(contract, job);
-		}
+		let at = Self::now().saturating_add(T::ChallengePeriod::get());
+		let job = T::Scheduler::schedule(
+			at,
+			Job::Proofs(ProofJob::Challenge(contract)),
+			Priority::Normal,
+		)?;
+		PeriodicJobs::<T>::insert(contract, job);
+		Ok(())
 	}
 
-	/// Every open challenge is indexed and belongs to a live contract.
+	/// Every open challenge is indexed and belongs to a live contract; every periodic job and
+	/// failure count belongs to a live contract.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::check_challenges_indexed()?;
+		Self::check_records_of_live_contracts()
+	}
+
+	fn check_challenges_indexed() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (id, challenge) in Challenges::<T>::iter() {
 			ensure!(
 				OpenChallenges::<T>::get(challenge.contract, &challenge.hoster) == Some(id),
 				"an open challenge is not indexed"
 			);
+		}
+		for (contract, hoster, id) in OpenChallenges::<T>::iter() {
+			let challenge = Challenges::<T>::get(id).ok_or("an index names no challenge")?;
+			ensure!(
+				challenge.contract == contract && challenge.hoster == hoster,
+				"an index names another challenge"
+			);
+		}
+		Ok(())
+	}
+
+	fn check_records_of_live_contracts() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, challenge) in Challenges::<T>::iter() {
 			ensure!(
 				T::Contracts::summary(challenge.contract).is_some(),
 				"a challenge of an ended contract"
@@ -247,13 +286,69 @@ impl<T: Config> Pallet<T> {
 				"a periodic job of an ended contract"
 			);
 		}
+		for (contract, _, _) in Failures::<T>::iter() {
+			ensure!(T::Contracts::summary(contract).is_some(), "failures of an ended contract");
+		}
 		Ok(())
 	}
 }
 
+impl<T: Config> JobHandler for Pallet<T> {
+	fn max_weight(job: &Job) -> Option<Weight> {
+		let Job::Proofs(job) = job else { return None };
+		Some(match job {
+			ProofJob::Challenge(_) => {
+				T::WeightInfo::storage_challenge(T::MaxHostersPerContract::get())
+			}
+			ProofJob::Deadline(_) => T::WeightInfo::challenge_deadline(),
+		})
+	}
+
+	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
+		let Job::Proofs(job) = job else { return None };
+		Some(match *job {
+			ProofJob::Challenge(contract) => Self::periodic_challenge(contract),
+			ProofJob::Deadline(id) => {
+				Self::deadline(id).map(|()| T::WeightInfo::challenge_deadline())
+			}
+		})
+	}
+
+	fn abandon(job: &Job) -> Option<Weight> {
+		let Job::Proofs(job) = job else { return None };
+		match *job {
+			// Checks that cannot be kept up end the contract rather than stop in silence.
+			ProofJob::Challenge(contract) => {
+				PeriodicJobs::<T>::remove(contract);
+				T::Contracts::end(contract, EndReason::Stalled);
+			}
+			// The miss counts; the replacement waits for the next miss.
+			ProofJob::Deadline(id) => {
+				Self::miss(id);
+			}
+		}
+		Some(Self::max_weight(&Job::Proofs(*job)).unwrap_or_default())
+	}
+
+	fn is_live(job: &Job) -> Option<bool> {
+		let Job::Proofs(job) = job else { return None };
+		Some(match job {
+			ProofJob::Challenge(contract) => T::Contracts::summary(*contract).is_some(),
+			ProofJob::Deadline(id) => Challenges::<T>::contains_key(id),
+		})
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The most a proof job can cost.
+	pub fn job_weight(job: &Job) -> Weight {
+		<Self as JobHandler>::max_weight(job).unwrap_or_default()
+	}
+}
+
 impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
-	fn activated(contract: ContractId) {
-		Self::schedule_periodic(contract);
+	fn activated(contract: ContractId) -> DispatchResult {
+		Self::schedule_periodic(contract)
 	}
 
 	fn stopped(contract: ContractId) {
@@ -266,9 +361,18 @@ impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
 		}
 	}
 
+	fn ended(contract: ContractId) {
+		Self::stopped(contract);
+		LastRequest::<T>::remove(contract);
+		// At most one entry per position: a hoster's entry goes when it leaves.
+		for _ in Failures::<T>::drain_prefix(contract) {}
+	}
+
 	fn hoster_removed(contract: ContractId, hoster: &T::AccountId) {
+		// Leaving with a challenge open does not escape it: it counts as missed.
 		if let Some(id) = OpenChallenges::<T>::get(contract, hoster) {
-			Self::close_challenge(id);
+			Self::miss(id);
 		}
+		Failures::<T>::remove(contract, hoster);
 	}
 }

@@ -67,9 +67,12 @@ pub mod pallet {
 		/// The most hosters per contract (challenges per request).
 		#[pallet::constant]
 		type MaxHostersPerContract: Get<u32>;
-		/// Failures in a row after which a hoster is replaced.
+		/// Failures in a row, in one contract, after which its hoster there is replaced.
 		#[pallet::constant]
 		type MaxConsecutiveFailures: Get<u32>;
+		/// Blocks a sponsor must wait between two requests for the same contract.
+		#[pallet::constant]
+		type RequestCooldown: Get<BlockNumberFor<Self>>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -93,6 +96,23 @@ pub mod pallet {
 	/// The next periodic challenge job of each active contract.
 	#[pallet::storage]
 	pub type PeriodicJobs<T: Config> = StorageMap<_, Twox64Concat, ContractId, JobId>;
+
+	/// Challenges failed in a row by each hoster of each contract. A pass in the same contract
+	/// resets it; nothing else does.
+	#[pallet::storage]
+	pub type Failures<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ContractId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
+		ValueQuery,
+	>;
+
+	/// The block of each contract's last sponsor request, for `RequestCooldown`.
+	#[pallet::storage]
+	pub type LastRequest<T: Config> = StorageMap<_, Twox64Concat, ContractId, BlockNumberFor<T>>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -119,7 +139,7 @@ pub mod pallet {
 			/// The contract.
 			contract: ContractId,
 		},
-		/// A challenge was not answered in time.
+		/// A challenge was not answered in time (or its hoster left with it open).
 		ProofMissed {
 			/// The challenge.
 			challenge: ChallengeId,
@@ -127,7 +147,7 @@ pub mod pallet {
 			hoster: T::AccountId,
 			/// The contract.
 			contract: ContractId,
-			/// Failures in a row, as seen from the position's region.
+			/// The hoster's failures in a row in this contract.
 			consecutive_failures: u32,
 		},
 	}
@@ -152,10 +172,16 @@ pub mod pallet {
 		ChunkTooLarge,
 		/// A Merkle path is longer than `MaxProofDepth`.
 		PathTooLong,
+		/// A Merkle path does not hold exactly one sibling per level of the chunk's leaf.
+		WrongPathLength,
 		/// A chunk's Merkle path does not lead to the plan's root.
 		InvalidProof,
 		/// The contract's plan is gone.
 		UnknownPlan,
+		/// The challenge's deadline has passed; it counts as missed.
+		DeadlinePassed,
+		/// The sponsor asked for this contract less than `RequestCooldown` blocks ago.
+		RequestTooSoon,
 	}
 
 	#[pallet::call]
@@ -188,6 +214,11 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxConsecutiveFailures::get() >= 1, "a hoster must be allowed to fail");
+			assert!(T::MaxProofDepth::get() >= 32, "paths of 2^32-chunk feeds must fit");
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

@@ -1,23 +1,23 @@
-//! A runtime with `System` and `Proofs`; plans, contracts, ratings and the scheduler are mocks.
+//! A runtime with `System` and `Proofs`. Plans, ratings, the scheduler and the randomness are
+//! the shared test doubles of `datdot_primitives::testing`; the contracts are a mock of this
+//! file.
 
 use core::cell::RefCell;
 use datdot_primitives::{
-	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition, Job,
-	JobId, Performance, PlanDirectory, PlanId, PlanTerms, Priority, Rating, Ratings, Region,
-	ScheduleJob,
+	proof::{merkle_path, merkle_root},
+	testing::{self, doubles, region, MockPlans, MockRatings, MockScheduler, TestRandomness},
+	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition,
+	Performance, PlanId, PlanTerms, Priority,
 };
-use frame_support::{derive_impl, parameter_types, traits::Randomness};
+use frame_support::{derive_impl, parameter_types};
 use sp_core::H256;
-use sp_runtime::{
-	traits::{BlakeTwo256, Hash},
-	BuildStorage, DispatchError, DispatchResult,
-};
+use sp_runtime::{BuildStorage, DispatchResult};
 use std::collections::BTreeMap;
 
 use crate as pallet_datdot_proofs;
 
 type Block = frame_system::mocking::MockBlock<Test>;
-pub type AccountId = u64;
+pub use datdot_primitives::testing::AccountId;
 
 frame_support::construct_runtime!(
 	pub enum Test {
@@ -38,24 +38,26 @@ pub fn chunk(i: u32) -> Vec<u8> {
 
 pub const FEED_LENGTH: u32 = 16;
 
+fn chunks() -> Vec<Vec<u8>> {
+	(0..FEED_LENGTH).map(chunk).collect()
+}
+
 pub fn root() -> H256 {
-	binary_merkle_tree::merkle_root::<BlakeTwo256, _>((0..FEED_LENGTH).map(chunk))
+	merkle_root(&chunks())
 }
 
 /// The Merkle path of chunk `i`.
 pub fn path(i: u32) -> Vec<H256> {
-	binary_merkle_tree::merkle_proof::<BlakeTwo256, _, _>((0..FEED_LENGTH).map(chunk), i).proof
+	merkle_path(&chunks(), i)
 }
 
+/// What the contract mock holds and was told.
 #[derive(Default)]
 pub struct World {
 	pub status: BTreeMap<ContractId, ContractStatus>,
 	pub hosters: BTreeMap<ContractId, Vec<AccountId>>,
 	pub replaced: Vec<(ContractId, AccountId)>,
-	pub ratings: BTreeMap<AccountId, Rating>,
-	pub scheduled: Vec<(JobId, u64, Job)>,
-	pub cancelled: Vec<JobId>,
-	pub next_job: JobId,
+	pub ended: Vec<(ContractId, EndReason)>,
 }
 
 thread_local! {
@@ -72,29 +74,6 @@ pub const HOSTER_B: AccountId = 11;
 /// Contract 0 of plan 0 covers chunks 4..12.
 pub const RANGE: ChunkRange = ChunkRange { start: 4, end: 12 };
 
-pub fn region() -> Region {
-	Region::new(b"u3").unwrap()
-}
-
-pub struct MockPlans;
-impl PlanDirectory<AccountId> for MockPlans {
-	fn terms(plan: PlanId) -> Option<PlanTerms<AccountId>> {
-		(plan == 0).then(|| PlanTerms {
-			sponsor: SPONSOR,
-			regions: vec![region()],
-			hosters: 2,
-			min_performance: Performance { max_latency_ms: 100, min_bandwidth_kbps: 1 },
-			root: root(),
-			length: FEED_LENGTH,
-			priority: Priority::Normal,
-			paused: false,
-		})
-	}
-	fn end_plan(_: PlanId, _: EndReason) -> DispatchResult {
-		Ok(())
-	}
-}
-
 pub struct MockContracts;
 impl ContractDirectory<AccountId> for MockContracts {
 	fn summary(contract: ContractId) -> Option<(PlanId, ChunkRange, ContractStatus)> {
@@ -105,7 +84,7 @@ impl ContractDirectory<AccountId> for MockContracts {
 			w.hosters
 				.get(&contract)
 				.map(|hs| {
-					hs.iter().map(|h| HostedPosition { hoster: *h, region: region() }).collect()
+					hs.iter().map(|h| HostedPosition { hoster: *h, region: region("u3") }).collect()
 				})
 				.unwrap_or_default()
 		})
@@ -114,46 +93,11 @@ impl ContractDirectory<AccountId> for MockContracts {
 		with_world(|w| w.replaced.push((contract, *hoster)));
 		Ok(())
 	}
-}
-
-pub struct MockRatings;
-impl Ratings<AccountId> for MockRatings {
-	fn rating(who: &AccountId, _: &Region) -> Rating {
-		with_world(|w| w.ratings.get(who).copied().unwrap_or_default())
-	}
-	fn record_challenge(who: &AccountId, _: &Region, passed: bool) -> Rating {
+	fn end(contract: ContractId, reason: EndReason) {
 		with_world(|w| {
-			let rating = w.ratings.entry(*who).or_default();
-			rating.record_challenge(passed);
-			*rating
-		})
-	}
-	fn record_measurement(_: &AccountId, _: &Region, _: u32, _: u32) {}
-}
-
-pub struct MockScheduler;
-impl ScheduleJob<u64> for MockScheduler {
-	fn schedule(at: u64, job: Job, _: Priority) -> Result<JobId, DispatchError> {
-		Ok(with_world(|w| {
-			let id = w.next_job;
-			w.next_job += 1;
-			w.scheduled.push((id, at, job));
-			id
-		}))
-	}
-	fn enqueue(job: Job, priority: Priority) -> Result<JobId, DispatchError> {
-		Self::schedule(System::block_number(), job, priority)
-	}
-	fn cancel(id: JobId) -> bool {
-		with_world(|w| w.cancelled.push(id));
-		true
-	}
-}
-
-pub struct TestRandomness;
-impl Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		(BlakeTwo256::hash(subject), System::block_number())
+			w.ended.push((contract, reason));
+			w.status.remove(&contract);
+		});
 	}
 }
 
@@ -162,9 +106,10 @@ parameter_types! {
 	pub const ChallengeTimeout: u64 = 10;
 	pub const ChunksPerChallenge: u32 = 3;
 	pub const MaxChunkSize: u32 = 64;
-	pub const MaxProofDepth: u32 = 8;
+	pub const MaxProofDepth: u32 = 32;
 	pub const MaxHosters: u32 = 4;
 	pub const MaxConsecutiveFailures: u32 = 2;
+	pub const RequestCooldown: u64 = 5;
 }
 
 impl crate::Config for Test {
@@ -180,23 +125,71 @@ impl crate::Config for Test {
 	type MaxProofDepth = MaxProofDepth;
 	type MaxHostersPerContract = MaxHosters;
 	type MaxConsecutiveFailures = MaxConsecutiveFailures;
+	type RequestCooldown = RequestCooldown;
 	type WeightInfo = ();
 }
 
-/// Runs `test` at block 1 with contract 0 active and hosted by HOSTER_A and HOSTER_B.
+/// Moves to block `n` (the doubles see it too).
+pub fn set_block(n: u64) {
+	System::set_block_number(n);
+	doubles(|d| d.now = n);
+}
+
+/// Contracts `0..contracts` of plan 0, each active and hosted by HOSTER_A and HOSTER_B;
+/// `build_and_execute` runs a test on them and then checks the pallet's invariants.
+pub struct ExtBuilder {
+	contracts: u64,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { contracts: 1 }
+	}
+}
+
+impl ExtBuilder {
+	pub fn contracts(mut self, contracts: u64) -> Self {
+		self.contracts = contracts;
+		self
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		testing::reset();
+		WORLD.with(|w| *w.borrow_mut() = World::default());
+		doubles(|d| {
+			d.plans.insert(
+				0,
+				PlanTerms {
+					sponsor: SPONSOR,
+					regions: vec![region("u3")],
+					hosters: 2,
+					min_performance: Performance { max_latency_ms: 100, min_bandwidth_kbps: 1 },
+					root: root(),
+					length: FEED_LENGTH,
+					priority: Priority::Normal,
+					paused: false,
+				},
+			)
+		});
+		with_world(|w| {
+			for contract in 0..self.contracts {
+				w.status.insert(contract, ContractStatus::Active);
+				w.hosters.insert(contract, vec![HOSTER_A, HOSTER_B]);
+			}
+		});
+		let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			set_block(1);
+			test();
+			Proofs::do_try_state().expect("proof invariants hold");
+		});
+	}
+}
+
+/// Runs `test` with contract 0 active, then checks the pallet's invariants.
 pub fn new_test_ext(test: impl FnOnce()) {
-	WORLD.with(|w| *w.borrow_mut() = World::default());
-	with_world(|w| {
-		w.status.insert(0, ContractStatus::Active);
-		w.hosters.insert(0, vec![HOSTER_A, HOSTER_B]);
-	});
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		test();
-		Proofs::do_try_state().expect("proof invariants hold");
-	});
+	ExtBuilder::default().build_and_execute(test)
 }
 
 /// Fresh storage for the benchmark test suite.

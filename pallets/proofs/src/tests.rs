@@ -4,10 +4,32 @@ use crate::{
 	mock::*, ChallengeRequest, Challenges, ChunkProof, Error, Event, OpenChallenges, PeriodicJobs,
 	StorageProof,
 };
-use datdot_primitives::{ContractObserver, ContractStatus, Job};
+use datdot_primitives::{
+	proof::leaf_hash,
+	testing::{doubles, region},
+	ContractObserver, ContractStatus, EndReason, Job, JobHandler, ProofJob, Rating,
+};
 use frame_support::{assert_noop, assert_ok};
 use sp_core::H256;
 use sp_runtime::DispatchError;
+
+/// Runs a proof job as the scheduler would: it is no longer pending, and it must succeed.
+fn run(job: ProofJob) {
+	let job = Job::Proofs(job);
+	doubles(|d| d.take_job(&job));
+	assert_ok!(Proofs::execute(&job).expect("a proof job"));
+}
+
+/// When `job` is pending, at which block.
+fn pending_at(job: ProofJob) -> Option<u64> {
+	doubles(|d| {
+		d.pending_jobs().into_iter().find(|(_, _, j, _)| *j == Job::Proofs(job)).map(|p| p.1)
+	})
+}
+
+fn rating(who: AccountId) -> Rating {
+	doubles(|d| d.ratings.get(&(who, region("u3"))).copied().unwrap_or_default())
+}
 
 fn request() -> ChallengeRequest {
 	ChallengeRequest { contract: 0 }
@@ -38,10 +60,8 @@ fn a_request_challenges_every_hoster_with_distinct_chunks_of_the_range() {
 			assert_eq!(chunks.len(), 3);
 			assert!(chunks.iter().all(|c| RANGE.start <= *c && *c < RANGE.end));
 			assert!(chunks.windows(2).all(|w| w[0] < w[1]), "distinct and ascending");
-			assert!(with_world(|w| w
-				.scheduled
-				.iter()
-				.any(|(_, at, job)| *at == 11 && *job == Job::ChallengeDeadline(id))));
+			// The deadline job runs after the last block in which an answer counts.
+			assert_eq!(pending_at(ProofJob::Deadline(id)), Some(12));
 		}
 		let (id, chunks) = challenge_of(HOSTER_B);
 		System::assert_last_event(
@@ -76,12 +96,14 @@ fn requests_are_for_sponsors_of_live_contracts_without_pending_challenges() {
 			DispatchError::BadOrigin
 		);
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		set_block(6);
 		assert_noop!(
 			Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()),
 			Error::<Test>::ChallengePending
 		);
 		with_world(|w| w.status.insert(0, ContractStatus::Paused));
 		Proofs::stopped(0);
+		set_block(10);
 		assert_noop!(
 			Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()),
 			Error::<Test>::NothingToChallenge
@@ -103,9 +125,9 @@ fn a_correct_answer_is_accepted_and_counted() {
 		);
 		assert!(Challenges::<Test>::get(id).is_none());
 		assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_none());
-		let rating = with_world(|w| w.ratings[&HOSTER_A]);
+		let rating = rating(HOSTER_A);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 1));
-		assert_eq!(with_world(|w| w.cancelled.len()), 1, "the deadline job was cancelled");
+		assert_eq!(doubles(|d| d.cancelled.len()), 1, "the deadline job was cancelled");
 	});
 }
 
@@ -141,8 +163,11 @@ fn wrong_answers_are_refused_and_change_nothing() {
 		big.chunks[0].data = vec![0; 65];
 		assert_noop!(send(HOSTER_A, big), Error::<Test>::ChunkTooLarge);
 		let mut long = honest_answer(id, &chunks);
-		long.chunks[0].path = vec![H256::zero(); 9];
+		long.chunks[0].path = vec![H256::zero(); 33];
 		assert_noop!(send(HOSTER_A, long), Error::<Test>::PathTooLong);
+		let mut short = honest_answer(id, &chunks);
+		short.chunks[0].path.pop();
+		assert_noop!(send(HOSTER_A, short), Error::<Test>::WrongPathLength);
 		assert_noop!(
 			Proofs::proof_of_storage_response(RuntimeOrigin::none(), honest_answer(id, &chunks)),
 			DispatchError::BadOrigin
@@ -156,6 +181,7 @@ fn wrong_answers_are_refused_and_change_nothing() {
 fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 	new_test_ext(|| {
 		for round in 1..=2u32 {
+			set_block(u64::from(round) * 10);
 			assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 			let (id, _) = challenge_of(HOSTER_A);
 			let (id_b, chunks_b) = challenge_of(HOSTER_B);
@@ -163,7 +189,7 @@ fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 				RuntimeOrigin::signed(HOSTER_B),
 				honest_answer(id_b, &chunks_b)
 			));
-			Proofs::run_job(Job::ChallengeDeadline(id));
+			run(ProofJob::Deadline(id));
 			System::assert_last_event(
 				Event::ProofMissed {
 					challenge: id,
@@ -176,11 +202,11 @@ fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 			assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_none());
 		}
 		assert_eq!(with_world(|w| w.replaced.clone()), vec![(0, HOSTER_A)]);
-		let rating = with_world(|w| w.ratings[&HOSTER_A]);
+		let rating = rating(HOSTER_A);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (2, 0));
 		// A deadline for an answered challenge does nothing.
 		let events = System::events().len();
-		Proofs::run_job(Job::ChallengeDeadline(0));
+		assert_ok!(Proofs::execute(&Job::Proofs(ProofJob::Deadline(1))).unwrap());
 		assert_eq!(System::events().len(), events);
 	});
 }
@@ -188,31 +214,44 @@ fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 #[test]
 fn activation_starts_periodic_challenges_and_stopping_ends_them() {
 	new_test_ext(|| {
-		Proofs::activated(0);
-		let job = PeriodicJobs::<Test>::get(0).unwrap();
-		assert!(with_world(|w| w.scheduled.contains(&(job, 51, Job::StorageChallenge(0)))));
-		System::set_block_number(51);
-		Proofs::run_job(Job::StorageChallenge(0));
+		assert_ok!(Proofs::activated(0));
+		assert!(PeriodicJobs::<Test>::get(0).is_some());
+		assert_eq!(pending_at(ProofJob::Challenge(0)), Some(51));
+		set_block(51);
+		run(ProofJob::Challenge(0));
 		assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_some());
 		let next = PeriodicJobs::<Test>::get(0).unwrap();
-		assert!(with_world(|w| w.scheduled.contains(&(next, 101, Job::StorageChallenge(0)))));
+		assert_eq!(pending_at(ProofJob::Challenge(0)), Some(101));
 		Proofs::stopped(0);
 		assert!(PeriodicJobs::<Test>::get(0).is_none());
 		assert_eq!(OpenChallenges::<Test>::iter().count(), 0);
 		assert_eq!(Challenges::<Test>::iter().count(), 0);
-		assert!(with_world(|w| w.cancelled.contains(&next)));
+		assert!(doubles(|d| d.cancelled.contains(&next)));
 	});
 }
 
 #[test]
-fn a_removed_hoster_loses_its_open_challenge() {
+fn a_hoster_that_leaves_with_an_open_challenge_has_it_counted_as_missed() {
 	new_test_ext(|| {
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 		let (id, _) = challenge_of(HOSTER_A);
 		Proofs::hoster_removed(0, &HOSTER_A);
 		assert!(Challenges::<Test>::get(id).is_none());
 		assert!(OpenChallenges::<Test>::get(0, HOSTER_B).is_some());
-		assert!(!Proofs::job_is_live(&Job::ChallengeDeadline(id)));
+		assert_eq!(Proofs::is_live(&Job::Proofs(ProofJob::Deadline(id))), Some(false));
+		let rating = rating(HOSTER_A);
+		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 0));
+		System::assert_last_event(
+			Event::ProofMissed {
+				challenge: id,
+				hoster: HOSTER_A,
+				contract: 0,
+				consecutive_failures: 1,
+			}
+			.into(),
+		);
+		// The contract's count of the departed hoster is gone with it.
+		assert_eq!(crate::Failures::<Test>::get(0, HOSTER_A), 0);
 	});
 }
 
@@ -225,5 +264,137 @@ fn a_short_range_is_challenged_whole() {
 			datdot_primitives::ChunkRange { start: 3, end: 5 },
 		);
 		assert_eq!(chunks, vec![3, 4]);
+	});
+}
+
+#[test]
+fn an_inner_node_offered_as_a_chunk_is_refused() {
+	new_test_ext(|| {
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (id, chunks) = challenge_of(HOSTER_A);
+		let mut forged = honest_answer(id, &chunks);
+		// The 64 bytes of the two leaves under the first chunk's parent, with the path above.
+		let first = chunks[0];
+		let pair = first & !1;
+		let mut children = leaf_hash(&chunk(pair)).as_bytes().to_vec();
+		children.extend_from_slice(leaf_hash(&chunk(pair + 1)).as_bytes());
+		forged.chunks[0].data = children;
+		forged.chunks[0].path.remove(0);
+		assert_noop!(
+			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged.clone()),
+			Error::<Test>::WrongPathLength
+		);
+		forged.chunks[0].path.insert(0, H256::zero());
+		assert_noop!(
+			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged),
+			Error::<Test>::InvalidProof
+		);
+		assert_ok!(Proofs::proof_of_storage_response(
+			RuntimeOrigin::signed(HOSTER_A),
+			honest_answer(id, &chunks)
+		));
+	});
+}
+
+#[test]
+fn an_answer_after_the_deadline_is_refused_even_if_the_deadline_job_is_late() {
+	new_test_ext(|| {
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (id, chunks) = challenge_of(HOSTER_A);
+		// The deadline is block 11: an answer in it counts...
+		set_block(11);
+		let (id_b, chunks_b) = challenge_of(HOSTER_B);
+		assert_ok!(Proofs::proof_of_storage_response(
+			RuntimeOrigin::signed(HOSTER_B),
+			honest_answer(id_b, &chunks_b)
+		));
+		// ...one in block 12 does not, though the deadline job has not run yet.
+		set_block(12);
+		assert_noop!(
+			Proofs::proof_of_storage_response(
+				RuntimeOrigin::signed(HOSTER_A),
+				honest_answer(id, &chunks)
+			),
+			Error::<Test>::DeadlinePassed
+		);
+		run(ProofJob::Deadline(id));
+		assert_eq!(rating(HOSTER_A).challenges_passed, 0);
+	});
+}
+
+#[test]
+fn failures_count_per_contract_and_a_pass_elsewhere_does_not_reset_them() {
+	ExtBuilder::default().contracts(2).build_and_execute(|| {
+		// HOSTER_A misses in contract 0, passes in contract 1, misses in contract 0 again.
+		set_block(10);
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (missed, _) = challenge_of(HOSTER_A);
+		run(ProofJob::Deadline(missed));
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract: 1 }
+		));
+		let id = OpenChallenges::<Test>::get(1, HOSTER_A).unwrap();
+		let chunks = Challenges::<Test>::get(id).unwrap().chunks.into_inner();
+		assert_ok!(Proofs::proof_of_storage_response(
+			RuntimeOrigin::signed(HOSTER_A),
+			honest_answer(id, &chunks)
+		));
+		assert_eq!(crate::Failures::<Test>::get(0, HOSTER_A), 1, "untouched by the pass in 1");
+		set_block(20);
+		Proofs::stopped(0);
+		with_world(|w| w.status.insert(0, ContractStatus::Active));
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (missed, _) = challenge_of(HOSTER_A);
+		run(ProofJob::Deadline(missed));
+		assert_eq!(with_world(|w| w.replaced.clone()), vec![(0, HOSTER_A)]);
+	});
+}
+
+#[test]
+fn requests_are_rate_limited_per_contract() {
+	ExtBuilder::default().contracts(2).build_and_execute(|| {
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (a, chunks_a) = challenge_of(HOSTER_A);
+		let (b, chunks_b) = challenge_of(HOSTER_B);
+		for (who, id, chunks) in [(HOSTER_A, a, chunks_a), (HOSTER_B, b, chunks_b)] {
+			assert_ok!(Proofs::proof_of_storage_response(
+				RuntimeOrigin::signed(who),
+				honest_answer(id, &chunks)
+			));
+		}
+		set_block(5);
+		assert_noop!(
+			Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()),
+			Error::<Test>::RequestTooSoon
+		);
+		// Another contract has its own allowance.
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract: 1 }
+		));
+		set_block(6);
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+	});
+}
+
+#[test]
+fn a_failed_periodic_job_changes_nothing_and_an_abandoned_one_ends_the_contract() {
+	new_test_ext(|| {
+		assert_ok!(Proofs::activated(0));
+		set_block(51);
+		let job = Job::Proofs(ProofJob::Challenge(0));
+		doubles(|d| d.take_job(&job));
+		doubles(|d| d.refuse_scheduling = Some("calendar full"));
+		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		let outcome = frame_support::storage::with_storage_layer(|| Proofs::execute(&job).unwrap());
+		assert!(outcome.is_err());
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), before);
+		// After its retries the scheduler abandons it: the contract ends rather than go
+		// unchecked.
+		assert!(Proofs::abandon(&job).is_some());
+		assert_eq!(with_world(|w| w.ended.clone()), vec![(0, EndReason::Stalled)]);
+		assert!(PeriodicJobs::<Test>::get(0).is_none());
+		doubles(|d| d.refuse_scheduling = None);
 	});
 }

@@ -2,8 +2,8 @@
 
 use alloc::{collections::BTreeSet, vec::Vec};
 use datdot_primitives::{
-	AccountDirectory, AccountUsage, ContractManager, ProviderRegistry, Rating, Ratings, Region,
-	Role,
+	median, AccountDirectory, AccountUsage, ContractManager, Performance, ProviderRegistry, Rating,
+	Ratings, Region, Role,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -13,8 +13,8 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::Saturating;
 
 use crate::{
-	Config, Error, Event, HoldReason, Pallet, PoolIndex, PoolKey, PoolMembers, PoolSize,
-	ProviderFormInput, ProviderOf, Providers, Ratings as RatingsStorage,
+	BalanceOf, Config, Error, Event, HoldReason, Pallet, PoolIndex, PoolKey, PoolMembers, PoolSize,
+	ProviderFormInput, ProviderOf, Providers, Ratings as RatingsStorage, Sample, Samples,
 };
 
 impl<T: Config> Pallet<T> {
@@ -60,11 +60,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(until > form.available_from && until > now, Error::<T>::InvalidAvailability);
 		}
 		let pools = Self::pools_of(role, &regions);
+		let mut crowd = 0u32;
 		for pool in &pools {
-			ensure!(PoolSize::<T>::get(pool) < T::MaxPoolSize::get(), Error::<T>::PoolFull);
+			let size = PoolSize::<T>::get(pool);
+			ensure!(size < T::MaxPoolSize::get(), Error::<T>::PoolFull);
+			crowd = crowd.max(size);
 		}
 
-		let deposit = T::RoleDeposit::get();
+		let deposit = Self::role_deposit(crowd);
 		T::Currency::hold(&HoldReason::RoleDeposit.into(), &who, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		for pool in pools {
@@ -85,7 +88,7 @@ impl<T: Config> Pallet<T> {
 				deposit,
 			},
 		);
-		Self::deposit_event(Event::RoleRegistered { who, role, regions, capacity });
+		Self::deposit_event(Event::RoleRegistered { who, role, regions, capacity, deposit });
 		Ok(())
 	}
 
@@ -109,6 +112,13 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Self::deposit_event(Event::RoleUnregistered { who, role, handed_over });
 		Ok(())
+	}
+
+	/// The deposit of a registration whose most crowded pool already holds `crowd` members.
+	pub fn role_deposit(crowd: u32) -> BalanceOf<T> {
+		T::PoolDepositPerMember::get()
+			.saturating_mul(crowd.into())
+			.saturating_add(T::RoleDeposit::get())
 	}
 
 	fn join_pool(pool: PoolKey, who: &T::AccountId) {
@@ -146,6 +156,25 @@ impl<T: Config> Pallet<T> {
 		for key in Self::rating_key(observer).prefixes() {
 			RatingsStorage::<T>::mutate(who, key, |rating| update(rating));
 		}
+	}
+
+	/// Keeps `sample` among the recent samples of `who` under `key`: it replaces the same
+	/// attestor's earlier sample, or the oldest one when the window is full. Then the quality
+	/// figures become the medians of the window.
+	fn record_sample(who: &T::AccountId, key: Region, sample: Sample<T::AccountId>) {
+		let samples = Samples::<T>::mutate(who, &key, |samples| {
+			let mut kept: Vec<Sample<T::AccountId>> =
+				samples.iter().filter(|s| s.attestor != sample.attestor).cloned().collect();
+			kept.push(sample);
+			let oldest_kept = kept.len().saturating_sub(T::MaxSamples::get() as usize);
+			*samples = BoundedVec::truncate_from(kept.split_off(oldest_kept));
+			samples.clone()
+		});
+		RatingsStorage::<T>::mutate(who, key, |rating| {
+			rating.measured_by = samples.len() as u32;
+			rating.latency_ms = median(samples.iter().map(|s| s.latency_ms).collect());
+			rating.bandwidth_kbps = median(samples.iter().map(|s| s.bandwidth_kbps).collect());
+		});
 	}
 
 	/// Capacity is never exceeded; every pool is dense and its index agrees with its members;
@@ -226,20 +255,28 @@ impl<T: Config> Ratings<T::AccountId> for Pallet<T> {
 		RatingsStorage::<T>::get(who, Self::rating_key(region))
 	}
 
-	fn record_challenge(who: &T::AccountId, region: &Region, passed: bool) -> Rating {
+	fn qualifies(who: &T::AccountId, region: &Region, minimum: &Performance) -> bool {
+		let rating = Self::rating(who, region);
+		let reliable = rating.challenges_issued < T::ReliabilityGrace::get()
+			|| rating.reliability() >= T::MinReliability::get();
+		reliable && rating.meets(minimum, T::MeasurementQuorum::get())
+	}
+
+	fn record_challenge(who: &T::AccountId, region: &Region, passed: bool) {
 		Self::update_ratings(who, region, |rating| rating.record_challenge(passed));
-		Self::rating(who, region)
 	}
 
 	fn record_measurement(
 		who: &T::AccountId,
 		region: &Region,
+		attestor: &T::AccountId,
 		latency_ms: u32,
 		bandwidth_kbps: u32,
 	) {
-		Self::update_ratings(who, region, |rating| {
-			rating.record_measurement(latency_ms, bandwidth_kbps)
-		});
+		for key in Self::rating_key(region).prefixes() {
+			let sample = Sample { attestor: attestor.clone(), latency_ms, bandwidth_kbps };
+			Self::record_sample(who, key, sample);
+		}
 	}
 }
 

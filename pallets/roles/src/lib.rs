@@ -26,6 +26,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::Permill;
 
 	/// A balance of the currency that deposits are held in.
 	pub type BalanceOf<T> =
@@ -35,6 +36,9 @@ pub mod pallet {
 		Provider<BlockNumberFor<T>, BalanceOf<T>, <T as Config>::MaxRegionsPerProvider>;
 	/// A pool: the providers of a role that serve a region prefix.
 	pub type PoolKey = (Role, Region);
+	/// The recent measurements of a provider in one region of this runtime.
+	pub type SamplesOf<T> =
+		BoundedVec<Sample<<T as frame_system::Config>::AccountId>, <T as Config>::MaxSamples>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -49,9 +53,13 @@ pub mod pallet {
 		type Accounts: AccountDirectory<Self::AccountId>;
 		/// Hands a departing provider's jobs to replacements.
 		type Hosting: ContractManager<Self::AccountId>;
-		/// The deposit held per registered role.
+		/// The deposit held per registered role, besides the crowding part.
 		#[pallet::constant]
 		type RoleDeposit: Get<BalanceOf<Self>>;
+		/// Added to a registration's deposit per member already in its most crowded pool, so
+		/// that filling a pool to lock others out costs quadratically more.
+		#[pallet::constant]
+		type PoolDepositPerMember: Get<BalanceOf<Self>>;
 		/// The most regions one provider form lists.
 		#[pallet::constant]
 		type MaxRegionsPerProvider: Get<u32>;
@@ -64,6 +72,20 @@ pub mod pallet {
 		/// How many geohash characters of the observer's location key a rating (1 to 8).
 		#[pallet::constant]
 		type RatingPrecision: Get<u32>;
+		/// Recent measurements kept per provider and region, at most one per attestor; the
+		/// quality figures are their medians.
+		#[pallet::constant]
+		type MaxSamples: Get<u32>;
+		/// Distinct attestors whose measurements must be in before quality counts.
+		#[pallet::constant]
+		type MeasurementQuorum: Get<u32>;
+		/// The reliability (passed / issued challenges) a provider needs in a region to take new
+		/// work there...
+		#[pallet::constant]
+		type MinReliability: Get<Permill>;
+		/// ...once it was challenged at least this many times there.
+		#[pallet::constant]
+		type ReliabilityGrace: Get<u32>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -109,6 +131,19 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The recent measurements behind each provider's quality figures, by the region they were
+	/// taken for (at every prefix of it, like the ratings).
+	#[pallet::storage]
+	pub type Samples<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		Region,
+		SamplesOf<T>,
+		ValueQuery,
+	>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -122,6 +157,8 @@ pub mod pallet {
 			regions: BoundedVec<Region, T::MaxRegionsPerProvider>,
 			/// How many jobs it takes at once.
 			capacity: u32,
+			/// The deposit held.
+			deposit: BalanceOf<T>,
 		},
 		/// A provider left a role after its jobs were handed on.
 		RoleUnregistered {
@@ -198,6 +235,11 @@ pub mod pallet {
 			assert!(
 				(1..=datdot_primitives::MAX_REGION_LEN).contains(&T::RatingPrecision::get()),
 				"RatingPrecision must be 1 to 8"
+			);
+			assert!(
+				T::MeasurementQuorum::get() >= 1
+					&& T::MeasurementQuorum::get() <= T::MaxSamples::get(),
+				"the measurement quorum must fit the kept samples"
 			);
 		}
 

@@ -62,8 +62,18 @@ impl ContractManager<AccountId> for MockHosting {
 	fn open(_: PlanId, _: &[ChunkRange]) -> Result<Vec<ContractId>, DispatchError> {
 		Ok(Vec::new())
 	}
-	fn pause(_: PlanId) {}
-	fn resume(_: PlanId) {}
+	fn start(_: PlanId) -> DispatchResult {
+		Ok(())
+	}
+	fn start_weight(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn pause(_: PlanId) -> DispatchResult {
+		Ok(())
+	}
+	fn resume(_: PlanId, _: bool) -> DispatchResult {
+		Ok(())
+	}
 	fn close(_: PlanId, _: EndReason) {}
 	fn hand_over(who: &AccountId, role: Role) -> DispatchResult {
 		HANDED_OVER.with(|h| h.borrow_mut().push((*who, role)));
@@ -81,6 +91,8 @@ impl ContractManager<AccountId> for MockHosting {
 
 parameter_types! {
 	pub const RoleDeposit: Balance = 10;
+	pub const PoolDepositPerMember: Balance = 2;
+	pub const MinReliability: sp_runtime::Permill = sp_runtime::Permill::from_percent(80);
 }
 
 impl crate::Config for Test {
@@ -89,10 +101,15 @@ impl crate::Config for Test {
 	type Accounts = MockAccounts;
 	type Hosting = MockHosting;
 	type RoleDeposit = RoleDeposit;
+	type PoolDepositPerMember = PoolDepositPerMember;
 	type MaxRegionsPerProvider = ConstU32<3>;
 	type MaxCapacity = ConstU32<5>;
 	type MaxPoolSize = ConstU32<3>;
 	type RatingPrecision = ConstU32<3>;
+	type MaxSamples = ConstU32<5>;
+	type MeasurementQuorum = ConstU32<3>;
+	type MinReliability = MinReliability;
+	type ReliabilityGrace = ConstU32<4>;
 	type WeightInfo = ();
 }
 

@@ -1,6 +1,6 @@
 //! Unit tests of registration, pools, capacity and ratings.
 
-use crate::{mock::*, Error, Event, HoldReason, PoolSize, ProviderFormInput, Providers};
+use crate::{mock::*, Error, Event, HoldReason, PoolSize, ProviderFormInput, Providers, Samples};
 use datdot_primitives::{AccountUsage, Performance, ProviderRegistry, Ratings, Role};
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 use sp_runtime::{DispatchError, Permill};
@@ -27,7 +27,14 @@ fn register_enters_every_prefix_pool_and_holds_the_deposit() {
 		assert_ok!(Roles::roles_register(RuntimeOrigin::signed(ALICE), Role::Hoster, form(&[], 2)));
 		let regions = vec![region("u33dc")].try_into().unwrap();
 		System::assert_last_event(
-			Event::RoleRegistered { who: ALICE, role: Role::Hoster, regions, capacity: 2 }.into(),
+			Event::RoleRegistered {
+				who: ALICE,
+				role: Role::Hoster,
+				regions,
+				capacity: 2,
+				deposit: 10,
+			}
+			.into(),
 		);
 		for prefix in ["u", "u3", "u33", "u33d", "u33dc"] {
 			assert_eq!(members(Role::Hoster, prefix), vec![ALICE], "pool {prefix}");
@@ -270,7 +277,7 @@ fn ratings_count_in_the_observers_region_only() {
 		// Observed from u33dc with precision 3: stored under u, u3 and u33.
 		Roles::record_challenge(&BOB, &region("u33dc"), true);
 		Roles::record_challenge(&BOB, &region("u33dc"), false);
-		Roles::record_measurement(&BOB, &region("u33dc"), 40, 2_000);
+		Roles::record_measurement(&BOB, &region("u33dc"), &ALICE, 40, 2_000);
 		let from_u3 = Roles::rating(&BOB, &region("u3"));
 		assert_eq!(from_u3.reliability(), Permill::from_percent(50));
 		assert_eq!((from_u3.latency_ms, from_u3.bandwidth_kbps), (40, 2_000));
@@ -279,7 +286,11 @@ fn ratings_count_in_the_observers_region_only() {
 		// Seen from elsewhere, nothing is known.
 		let from_gc = Roles::rating(&BOB, &region("gc"));
 		assert_eq!(from_gc.challenges_issued, 0);
-		assert!(from_gc.meets(&Performance { max_latency_ms: 1, min_bandwidth_kbps: u32::MAX }));
+		assert!(Roles::qualifies(
+			&BOB,
+			&region("gc"),
+			&Performance { max_latency_ms: 1, min_bandwidth_kbps: u32::MAX }
+		));
 		// A sibling region sees nothing either.
 		assert_eq!(Roles::rating(&BOB, &region("u34")).challenges_issued, 0);
 		assert_eq!(Roles::rating(&BOB, &region("u")).challenges_issued, 2);
@@ -305,5 +316,81 @@ fn try_state_catches_overbooking() {
 				p.booked = 0;
 			}
 		});
+	});
+}
+
+fn measure(attestor: AccountId, latency: u32, bandwidth: u32) {
+	Roles::record_measurement(&BOB, &region("u3"), &attestor, latency, bandwidth);
+}
+
+#[test]
+fn one_attestor_cannot_move_a_rating_far() {
+	new_test_ext(|| {
+		let floor = Performance { max_latency_ms: 100, min_bandwidth_kbps: 1_000 };
+		// The first reports do not count until a quorum of three attestors measured.
+		measure(30, 60_000, 1);
+		assert!(Roles::qualifies(&BOB, &region("u3"), &floor));
+		measure(31, 40, 2_000);
+		measure(32, 50, 3_000);
+		let rating = Roles::rating(&BOB, &region("u3"));
+		assert_eq!((rating.measured_by, rating.latency_ms, rating.bandwidth_kbps), (3, 50, 2_000));
+		assert!(Roles::qualifies(&BOB, &region("u3"), &floor));
+		// The liar repeating itself only replaces its own sample.
+		for _ in 0..10 {
+			measure(30, 60_000, 1);
+		}
+		let rating = Roles::rating(&BOB, &region("u3"));
+		assert_eq!((rating.measured_by, rating.latency_ms), (3, 50));
+		// Honest samples crowd out the oldest; the window keeps five.
+		for attestor in 33..40 {
+			measure(attestor, 45, 2_500);
+		}
+		let rating = Roles::rating(&BOB, &region("u3"));
+		assert_eq!((rating.measured_by, rating.latency_ms, rating.bandwidth_kbps), (5, 45, 2_500));
+		assert_eq!(Samples::<Test>::get(BOB, region("u3")).len(), 5);
+	});
+}
+
+#[test]
+fn reliability_decides_who_may_take_new_work() {
+	new_test_ext(|| {
+		let any = Performance { max_latency_ms: u32::MAX, min_bandwidth_kbps: 0 };
+		// Within the grace of four challenges, failures do not yet disqualify.
+		for _ in 0..3 {
+			Roles::record_challenge(&BOB, &region("u3"), false);
+		}
+		assert!(Roles::qualifies(&BOB, &region("u3"), &any));
+		Roles::record_challenge(&BOB, &region("u3"), true);
+		assert!(!Roles::qualifies(&BOB, &region("u3"), &any), "1 of 4 is below 80 %");
+		for _ in 0..12 {
+			Roles::record_challenge(&BOB, &region("u3"), true);
+		}
+		assert!(Roles::qualifies(&BOB, &region("u3"), &any), "13 of 16 is above 80 %");
+		// Reliability is regional: elsewhere BOB is untested.
+		assert!(Roles::qualifies(&BOB, &region("gc"), &any));
+	});
+}
+
+#[test]
+fn the_deposit_grows_with_the_pool_so_filling_it_costs_ever_more() {
+	new_test_ext(|| {
+		let held = |who| {
+			Balances::balance_on_hold(&RuntimeHoldReason::Roles(HoldReason::RoleDeposit), &who)
+		};
+		assert_ok!(Roles::roles_register(
+			RuntimeOrigin::signed(ALICE),
+			Role::Attestor,
+			form(&["u3"], 1)
+		));
+		assert_ok!(Roles::roles_register(
+			RuntimeOrigin::signed(BOB),
+			Role::Attestor,
+			form(&["u3"], 1)
+		));
+		// ALICE joined empty pools; BOB's most crowded pool held one member.
+		assert_eq!((held(ALICE), held(BOB)), (10, 12));
+		assert_eq!(Roles::role_deposit(2), 14);
+		assert_ok!(Roles::roles_unregister(RuntimeOrigin::signed(BOB), Role::Attestor));
+		assert_eq!(held(BOB), 0, "the whole deposit comes back");
 	});
 }

@@ -55,3 +55,16 @@ pub struct Provider<
 	/// The deposit held for this registration.
 	pub deposit: Balance,
 }
+
+/// One attestor's recent measurement of a provider.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Sample<AccountId> {
+	/// Who measured.
+	pub attestor: AccountId,
+	/// Round-trip latency, in milliseconds.
+	pub latency_ms: u32,
+	/// Bandwidth, in kilobytes per second.
+	pub bandwidth_kbps: u32,
+}

@@ -4,7 +4,7 @@
 //! measured is the scheduler's own work.
 
 use super::*;
-use datdot_primitives::{Job, Priority};
+use datdot_primitives::{Job, PlanJob, Priority};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_support::weights::WeightMeter;
@@ -13,7 +13,7 @@ use sp_runtime::traits::One;
 
 /// A job whose execution finds nothing to do.
 fn idle_job(n: u32) -> Job {
-	Job::PlanEnd(u64::MAX - u64::from(n))
+	Job::Plans(PlanJob::End(u64::MAX - u64::from(n)))
 }
 
 #[benchmarks]
@@ -36,7 +36,7 @@ mod benchmarks {
 	) -> Result<(), BenchmarkError> {
 		let at = frame_system::Pallet::<T>::block_number() + One::one();
 		for i in 0..n {
-			Pallet::<T>::do_schedule(at, idle_job(i), Priority::Normal)?;
+			Pallet::<T>::do_schedule(at, idle_job(i), Priority::Critical)?;
 		}
 		frame_system::Pallet::<T>::set_block_number(at);
 		let mut meter = WeightMeter::new();
@@ -44,7 +44,7 @@ mod benchmarks {
 		{
 			Pallet::<T>::service_calendar(at, &mut meter);
 		}
-		assert_eq!(Pallet::<T>::queue_len(Priority::Normal), u64::from(n));
+		assert_eq!(Pallet::<T>::queue_len(Priority::Critical), u64::from(n));
 		Ok(())
 	}
 
@@ -54,7 +54,7 @@ mod benchmarks {
 		let mut meter = WeightMeter::new();
 		#[block]
 		{
-			Pallet::<T>::drain_queue(&mut meter);
+			Pallet::<T>::drain_queue(frame_system::Pallet::<T>::block_number(), &mut meter);
 		}
 		assert_eq!(Pallet::<T>::queue_len(Priority::Normal), 0);
 		Ok(())
@@ -67,7 +67,7 @@ mod benchmarks {
 		let mut meter = WeightMeter::new();
 		#[block]
 		{
-			Pallet::<T>::drain_queue(&mut meter);
+			Pallet::<T>::drain_queue(frame_system::Pallet::<T>::block_number(), &mut meter);
 		}
 		assert_eq!(Pallet::<T>::queue_len(Priority::Normal), 0);
 		Ok(())
@@ -79,7 +79,7 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		let next: BlockNumberFor<T> = now + One::one();
 		Pallet::<T>::do_schedule(next, idle_job(0), Priority::Normal)?;
-		let per_block = T::MaxJobsPerBlock::get().max(1);
+		let per_block = T::MaxJobsPerBlock::get().saturating_sub(T::ReservedPerBlock::get()).max(1);
 		for i in 0..f {
 			let offset: BlockNumberFor<T> = (2 + i / per_block).into();
 			Pallet::<T>::do_schedule(now + offset, idle_job(i + 1), Priority::Normal)?;

@@ -1,7 +1,7 @@
 //! A runtime with only `System` and the scheduler, and an executor that records what it runs.
 
 use core::cell::RefCell;
-use datdot_primitives::{ExecuteJob, Job, JobId};
+use datdot_primitives::{Job, JobHandler, PlanJob};
 use frame_support::{derive_impl, parameter_types, weights::Weight};
 use sp_runtime::{BuildStorage, Perbill};
 
@@ -27,41 +27,60 @@ parameter_types! {
 		frame_system::limits::BlockWeights::simple_max(Weight::from_parts(1_000_000_000_000, u64::MAX));
 	pub static MaxJobsPerRun: u32 = 100;
 	pub static Share: Perbill = Perbill::from_percent(50);
+	pub static Reserved: u32 = 0;
 }
 
 thread_local! {
-	/// Jobs run so far, in order.
-	pub static RAN: RefCell<Vec<(JobId, Job)>> = const { RefCell::new(Vec::new()) };
+	/// Jobs run so far, in order (failed runs included).
+	pub static RAN: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
+	/// Jobs that fail when run, after writing to storage (which must be rolled back).
+	pub static FAILING: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
+	/// Jobs abandoned so far.
+	pub static ABANDONED: RefCell<Vec<Job>> = const { RefCell::new(Vec::new()) };
 	/// The worst-case weight the executor declares for every job.
 	pub static JOB_WEIGHT: RefCell<Weight> = const { RefCell::new(Weight::from_parts(1_000, 0)) };
 	/// Plans treated as ended by `is_live`.
 	pub static ENDED_PLANS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Records every job it runs.
+/// The storage key a failing job writes before it fails.
+pub const TOUCHED: &[u8] = b"touched";
+
+/// Records every job it runs; takes every kind of job.
 pub struct RecordingExecutor;
 
-impl ExecuteJob for RecordingExecutor {
-	fn max_weight(_: &Job) -> Weight {
-		JOB_WEIGHT.with(|w| *w.borrow())
+impl JobHandler for RecordingExecutor {
+	fn max_weight(_: &Job) -> Option<Weight> {
+		Some(JOB_WEIGHT.with(|w| *w.borrow()))
 	}
-	fn execute(id: JobId, job: Job) -> Weight {
-		RAN.with(|ran| ran.borrow_mut().push((id, job)));
-		JOB_WEIGHT.with(|w| *w.borrow())
+	fn execute(job: &Job) -> Option<Result<Weight, sp_runtime::DispatchError>> {
+		RAN.with(|ran| ran.borrow_mut().push(*job));
+		if FAILING.with(|failing| failing.borrow().contains(job)) {
+			frame_support::storage::unhashed::put(TOUCHED, &1u32);
+			return Some(Err(sp_runtime::DispatchError::Other("the job failed")));
+		}
+		Some(Ok(JOB_WEIGHT.with(|w| *w.borrow())))
 	}
-	fn is_live(job: &Job) -> bool {
-		match job {
-			Job::StartPlan(plan) | Job::PlanEnd(plan) => {
+	fn abandon(job: &Job) -> Option<Weight> {
+		ABANDONED.with(|abandoned| abandoned.borrow_mut().push(*job));
+		Some(Weight::zero())
+	}
+	fn is_live(job: &Job) -> Option<bool> {
+		Some(match job {
+			Job::Plans(PlanJob::Start(plan) | PlanJob::End(plan)) => {
 				ENDED_PLANS.with(|ended| !ended.borrow().contains(plan))
 			}
 			_ => true,
-		}
+		})
 	}
 }
 
 impl crate::Config for Test {
 	type Executor = RecordingExecutor;
 	type MaxJobsPerBlock = frame_support::traits::ConstU32<4>;
+	type ReservedPerBlock = Reserved;
+	type MaxJobRetries = frame_support::traits::ConstU32<2>;
+	type RetryDelay = frame_support::traits::ConstU64<3>;
 	type MaxCalendarProbe = frame_support::traits::ConstU32<2>;
 	type MaxQueueLen = frame_support::traits::ConstU32<8>;
 	type MaxJobsPerRun = MaxJobsPerRun;
@@ -71,7 +90,17 @@ impl crate::Config for Test {
 
 /// The jobs run so far.
 pub fn ran() -> Vec<Job> {
-	RAN.with(|ran| ran.borrow().iter().map(|(_, job)| *job).collect())
+	RAN.with(|ran| ran.borrow().clone())
+}
+
+/// The jobs abandoned so far.
+pub fn abandoned() -> Vec<Job> {
+	ABANDONED.with(|abandoned| abandoned.borrow().clone())
+}
+
+/// Makes `job` fail whenever it runs.
+pub fn make_fail(job: Job) {
+	FAILING.with(|failing| failing.borrow_mut().push(job));
 }
 
 /// Sets the weight every job declares and uses.
@@ -82,7 +111,11 @@ pub fn set_job_weight(weight: Weight) {
 /// Runs `test` on fresh storage at block 1, then checks the scheduler's invariants.
 pub fn new_test_ext(test: impl FnOnce()) {
 	RAN.with(|ran| ran.borrow_mut().clear());
+	FAILING.with(|failing| failing.borrow_mut().clear());
+	ABANDONED.with(|abandoned| abandoned.borrow_mut().clear());
 	ENDED_PLANS.with(|ended| ended.borrow_mut().clear());
+	Reserved::set(0);
+	MaxJobsPerRun::set(100);
 	set_job_weight(Weight::from_parts(1_000, 0));
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);

@@ -6,11 +6,16 @@ use scale_info::TypeInfo;
 
 /// A job waiting to run.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub struct ScheduledJob {
+pub struct ScheduledJob<BlockNumber> {
 	/// What to do.
 	pub job: Job,
 	/// The queue level it runs at.
 	pub priority: Priority,
+	/// The calendar block that lists it, until it moves to the queue. Cancelling removes that
+	/// entry, so a cancelled job frees its slot.
+	pub block: Option<BlockNumber>,
+	/// How many times it ran and failed.
+	pub failures: u32,
 }
 
 /// The occupied positions `[head, tail)` of one queue level.

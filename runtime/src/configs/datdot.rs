@@ -1,8 +1,7 @@
 //! The DatDot pallets: their bounds, timings and deposits, and how they are wired together.
 
-use datdot_primitives::{ExecuteJob, Job};
-use frame_support::{parameter_types, traits::ConstU32, weights::Weight};
-use sp_runtime::Perbill;
+use frame_support::{parameter_types, traits::ConstU32};
+use sp_runtime::{Perbill, Permill};
 
 use crate::{
 	weights, Accounts, Balance, Balances, Benchmarks, BlockNumber, Hosting, Plans, Proofs,
@@ -17,6 +16,9 @@ pub const MAX_CONTRACTS_PER_PLAN: u32 = 16;
 parameter_types! {
 	pub const AccountDeposit: Balance = 10 * MILLI_UNIT;
 	pub const RoleDeposit: Balance = 100 * MILLI_UNIT;
+	/// A pool of n members asks the next one for n more milli-units: filling a pool of 10,000
+	/// to lock a region costs about 50,000 units, held.
+	pub const PoolDepositPerMember: Balance = MILLI_UNIT;
 	pub const PlanDeposit: Balance = 50 * MILLI_UNIT;
 	pub const ContractDeposit: Balance = 10 * MILLI_UNIT;
 	pub const MaxHostersU8: u8 = MAX_HOSTERS_PER_CONTRACT;
@@ -31,6 +33,14 @@ parameter_types! {
 	pub const BenchmarkTimeout: BlockNumber = 5 * MINUTES;
 	/// Jobs may use a fifth of a block.
 	pub const SchedulerShare: Perbill = Perbill::from_percent(20);
+	/// A plan changes (update, pause, resume) at most once per 3 blocks.
+	pub const ChangeCooldown: BlockNumber = 3;
+	/// A sponsor may ask for a challenge or benchmark of one contract once a minute.
+	pub const RequestCooldown: BlockNumber = MINUTES;
+	/// A provider needs 80 % of its challenges passed in a region to take new work there...
+	pub const MinReliability: Permill = Permill::from_percent(80);
+	/// A failed job is tried again after a minute, then 2, 4 minutes.
+	pub const JobRetryDelay: BlockNumber = MINUTES;
 }
 
 impl pallet_datdot_accounts::Config for Runtime {
@@ -50,10 +60,16 @@ impl pallet_datdot_roles::Config for Runtime {
 	type Accounts = Accounts;
 	type Hosting = Hosting;
 	type RoleDeposit = RoleDeposit;
+	type PoolDepositPerMember = PoolDepositPerMember;
 	type MaxRegionsPerProvider = ConstU32<4>;
 	type MaxCapacity = ConstU32<32>;
 	type MaxPoolSize = ConstU32<10_000>;
 	type RatingPrecision = ConstU32<4>;
+	type MaxSamples = ConstU32<5>;
+	type MeasurementQuorum = ConstU32<3>;
+	type MinReliability = MinReliability;
+	// ...once it has been challenged five times there.
+	type ReliabilityGrace = ConstU32<5>;
 	type WeightInfo = weights::pallet_datdot_roles::WeightInfo<Runtime>;
 }
 
@@ -74,6 +90,7 @@ impl pallet_datdot_plans::Config for Runtime {
 	type MaxChunksPerContract = ConstU32<65_536>;
 	type MaxContractsPerPlan = MaxContractsPerPlan;
 	type MaxPlansPerSponsor = ConstU32<64>;
+	type ChangeCooldown = ChangeCooldown;
 	type WeightInfo = weights::pallet_datdot_plans::WeightInfo<Runtime>;
 }
 
@@ -98,6 +115,7 @@ impl pallet_datdot_hosting::Config for Runtime {
 	type MaxMatchingAttempts = ConstU32<6>;
 	type MaxRepairAttempts = ConstU32<6>;
 	type MaxDrawAttempts = ConstU32<24>;
+	type MaxSetupRejections = ConstU32<2>;
 	type WeightInfo = weights::pallet_datdot_hosting::WeightInfo<Runtime>;
 }
 
@@ -116,6 +134,7 @@ impl pallet_datdot_proofs::Config for Runtime {
 	type MaxProofDepth = ConstU32<32>;
 	type MaxHostersPerContract = MaxHostersU32;
 	type MaxConsecutiveFailures = ConstU32<3>;
+	type RequestCooldown = RequestCooldown;
 	type WeightInfo = weights::pallet_datdot_proofs::WeightInfo<Runtime>;
 }
 
@@ -133,61 +152,26 @@ impl pallet_datdot_benchmarks::Config for Runtime {
 	type BenchmarkTimeout = BenchmarkTimeout;
 	type MaxHostersPerContract = MaxHostersU32;
 	type MaxDrawAttempts = ConstU32<24>;
+	// A minute of round trip is no longer a reachable hoster.
+	type MaxLatencyMs = ConstU32<60_000>;
+	// At least 1 kB/s moved, at most 100 GB/s.
+	type MinBandwidthKbps = ConstU32<1>;
+	type MaxBandwidthKbps = ConstU32<100_000_000>;
+	type RequestCooldown = RequestCooldown;
 	type WeightInfo = weights::pallet_datdot_benchmarks::WeightInfo<Runtime>;
 }
 
 impl pallet_datdot_scheduler::Config for Runtime {
-	type Executor = JobRouter;
+	// Each pallet runs its own kind of job.
+	type Executor = (Plans, Hosting, Proofs, Benchmarks);
 	type MaxJobsPerBlock = ConstU32<64>;
+	// A quarter of every block's calendar is kept for deadlines and repairs.
+	type ReservedPerBlock = ConstU32<16>;
+	type MaxJobRetries = ConstU32<3>;
+	type RetryDelay = JobRetryDelay;
 	type MaxCalendarProbe = ConstU32<64>;
 	type MaxQueueLen = ConstU32<100_000>;
 	type MaxJobsPerRun = ConstU32<64>;
 	type BlockShare = SchedulerShare;
 	type WeightInfo = weights::pallet_datdot_scheduler::WeightInfo<Runtime>;
-}
-
-/// Hands each scheduled job to the pallet that owns its record.
-pub struct JobRouter;
-
-impl ExecuteJob for JobRouter {
-	fn max_weight(job: &Job) -> Weight {
-		match job {
-			Job::StartPlan(_)
-			| Job::RetryMatching(_)
-			| Job::MatchingDeadline(_)
-			| Job::SetupDeadline(_)
-			| Job::RetryRepair(_) => Hosting::job_weight(job),
-			Job::StorageChallenge(_) | Job::ChallengeDeadline(_) => Proofs::job_weight(job),
-			Job::PerformanceBenchmark(_) | Job::BenchmarkDeadline(_) => Benchmarks::job_weight(job),
-			Job::PlanEnd(_) => Plans::job_weight(job),
-		}
-	}
-
-	fn execute(_id: datdot_primitives::JobId, job: Job) -> Weight {
-		match job {
-			Job::StartPlan(_)
-			| Job::RetryMatching(_)
-			| Job::MatchingDeadline(_)
-			| Job::SetupDeadline(_)
-			| Job::RetryRepair(_) => Hosting::run_job(job),
-			Job::StorageChallenge(_) | Job::ChallengeDeadline(_) => Proofs::run_job(job),
-			Job::PerformanceBenchmark(_) | Job::BenchmarkDeadline(_) => Benchmarks::run_job(job),
-			Job::PlanEnd(_) => Plans::run_job(job),
-		}
-	}
-
-	fn is_live(job: &Job) -> bool {
-		match job {
-			Job::StartPlan(_) => Plans::job_is_live(job),
-			Job::RetryMatching(_)
-			| Job::MatchingDeadline(_)
-			| Job::SetupDeadline(_)
-			| Job::RetryRepair(_) => Hosting::job_is_live(job),
-			Job::StorageChallenge(_) | Job::ChallengeDeadline(_) => Proofs::job_is_live(job),
-			Job::PerformanceBenchmark(_) | Job::BenchmarkDeadline(_) => {
-				Benchmarks::job_is_live(job)
-			}
-			Job::PlanEnd(_) => Plans::job_is_live(job),
-		}
-	}
 }
