@@ -2,55 +2,18 @@
 // one of the 8 events is observed, following the flows of the SPEC on one dev chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { startNode, connect, sendAndWait, waitFor } from './lib/node.js';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { sendAndWait } from './lib/node.js';
 import { merklePath, merkleRoot } from './lib/merkle.js';
+import { devChain, num, addr, CHANGE_COOLDOWN } from './lib/harness.js';
 
-let node;
+const chain = devChain();
+const { people, off, seen, person, profile, send, waitForEvent, waitBlocks } = chain;
 let api;
-const seen = []; // every event of every block: { section, method, data, block }
-let unsubscribeEvents;
-
-const sr = new Keyring({ type: 'sr25519' });
-const ed = new Keyring({ type: 'ed25519' });
-const people = {};
-const off = {}; // each person's ed25519 key for off-chain signatures
 const CHUNKS = Array.from({ length: 8 }, (_, i) => stringToU8a(`datdot chunk ${i} `.repeat(8)));
 
-function person (name, uri) {
-  people[name] = sr.addFromUri(uri);
-  off[name] = ed.addFromUri(`${uri}//datdot`);
-  return people[name];
-}
-
-async function send (tx, who) {
-  const result = await sendAndWait(api, tx, people[who]);
-  assert.equal(result.error, null, `${tx.method.section}.${tx.method.method} by ${who} failed: ${result.error}`);
-  return result;
-}
-
-/** The first event `section.method` (seen since `from`) whose data satisfies `match`. */
-function waitForEvent (section, method, match = () => true, { from = 0, timeoutMs = 60_000 } = {}) {
-  return waitFor(() => seen.slice(from).find((e) => e.section === section && e.method === method && match(e.data)),
-    { timeoutMs, what: `event ${section}.${method}` });
-}
-
-const num = (x) => Number(x.toString());
-const addr = (x) => x.toString();
-const u64 = (n) => api.createType('u64', n).toU8a();
-const u32 = (n) => api.createType('u32', n).toU8a();
-
 before(async () => {
-  await cryptoWaitReady();
-  node = await startNode(['--dev', '--consensus', 'manual-seal-300']);
-  api = await connect(node);
-  unsubscribeEvents = await api.query.system.events((records) => {
-    for (const { event } of records) {
-      seen.push({ section: event.section, method: event.method, data: event.data });
-    }
-  });
+  api = await chain.start(['--dev', '--consensus', 'manual-seal-300']);
   person('sponsor', '//Alice');
   for (const [name, uri] of [['h1', '//Bob'], ['h2', '//Charlie'], ['h3', '//Dave'],
     ['e1', '//Eve'], ['e2', '//Ferdie'], ['e3', '//Alice//stash'],
@@ -60,18 +23,7 @@ before(async () => {
   }
 });
 
-after(async () => {
-  if (unsubscribeEvents) unsubscribeEvents();
-  if (api) await api.disconnect();
-  if (node) await node.stop();
-});
-
-const profile = (name, location = 'u33dc') => ({
-  signingKey: off[name].publicKey,
-  noiseKey: new Uint8Array(32).fill(7),
-  location,
-  endpoint: `/ip4/127.0.0.1/tcp/${4000 + Object.keys(people).indexOf(name)}`
-});
+after(() => chain.stop());
 
 test('Accounts: create, update and delete an account', async () => {
   for (const name of Object.keys(people)) {
@@ -89,6 +41,12 @@ test('Accounts: create, update and delete an account', async () => {
   // A bad location is refused with a named error.
   const bad = await sendAndWait(api, api.tx.accounts.accountCreate(profile('temp', 'atlantis')), people.temp);
   assert.equal(bad.error, 'accounts.InvalidLocation');
+  // So is a signing key without a proof for this account: the sponsor's key and its proof,
+  // which names the sponsor's account, cannot be registered by anyone else.
+  const borrowed = { ...profile('temp'), signingKey: off.sponsor.publicKey, keyProof: chain.keyProof('sponsor') };
+  const stolen = await sendAndWait(api, api.tx.accounts.accountCreate(borrowed), people.temp);
+  assert.equal(stolen.error, 'accounts.BadKeyProof');
+  assert.ok((await api.query.accounts.accounts(people.temp.address)).isNone);
 });
 
 test('Roles: providers register for their roles', async () => {
@@ -106,21 +64,18 @@ test('Roles: providers register for their roles', async () => {
 const state = {};
 
 test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartHosting)', async () => {
-  const feedKey = ed.addFromUri('//DatDotFeed');
   const root = merkleRoot(CHUNKS);
   const length = CHUNKS.length;
-  const head = num((await api.rpc.chain.getHeader()).number);
-  const plan = {
-    feed: { publicKey: feedKey.publicKey, root: u8aToHex(root), length },
-    signature: feedKey.sign(u8aConcat(root, u32(length))),
+  const head = await chain.head();
+  // The feed key signs the FEED statement (its key, root and length on this chain).
+  const plan = chain.planInput(CHUNKS, {
     ranges: [{ start: 0, end: length }],
     regions: ['u3'],
     hosters: 2,
     start: head + 3,
     end: null,
-    minPerformance: { maxLatencyMs: 1000, minBandwidthKbps: 0 },
     priority: 'Normal'
-  };
+  });
   const from = seen.length;
   await send(api.tx.plans.planSubscribe(plan), 'sponsor');
   const subscribed = await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from });
@@ -130,21 +85,18 @@ test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartH
   const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === state.plan, { from });
   state.contract = num(started.data.contract);
   const attestors = started.data.attestors.map(addr);
-  const byAddress = Object.fromEntries(Object.entries(people).map(([name, pair]) => [pair.address, name]));
   const selection = { hosters: [people.h1.address, people.h2.address], encoders: [people.e1.address, people.e2.address] };
   for (const attestor of attestors.slice(0, 2)) {
-    await send(api.tx.hosting.submitMatching(state.contract, selection), byAddress[attestor]);
+    await send(api.tx.hosting.submitMatching(state.contract, selection), chain.nameOf(attestor));
   }
   const hosting = await waitForEvent('hosting', 'StartHosting', (d) => num(d.contract) === state.contract, { from });
   assert.deepEqual(hosting.data.hosters.map(addr), selection.hosters);
   assert.deepEqual(hosting.data.encoders.map(addr), selection.encoders);
   assert.deepEqual(hosting.data.range.toJSON(), { start: 0, end: length });
-  state.setupAttestor = byAddress[addr(hosting.data.attestor)];
+  state.setupAttestor = chain.nameOf(hosting.data.attestor);
 
-  const contractRange = u8aConcat(u32(0), u32(length));
-  const message = u8aConcat(stringToU8a('datdot/setup'), u64(state.contract), root, contractRange);
-  // An Option of bytes takes hex: a bare Uint8Array would be read as an encoded Option.
-  const results = ['h1', 'h2'].map((name) => ({ hoster: people[name].address, signature: u8aToHex(off[name].sign(message)) }));
+  // Each hoster signs the SETUP statement: this contract, itself, the root and the range.
+  const results = chain.setupResults(state.contract, ['h1', 'h2'], root, { start: 0, end: length });
   await send(api.tx.hosting.hostingSetupReport({ contract: state.contract, results }), state.setupAttestor);
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === state.contract, { from });
   const contract = (await api.query.hosting.contracts(state.contract)).unwrap();
@@ -176,21 +128,17 @@ test('Benchmarks: an attestor measures the hosters with proofs of contact (Provi
   const from = seen.length;
   await send(api.tx.benchmarks.performanceBenchmarkRequest({ contract: state.contract }), 'sponsor');
   const job = await waitForEvent('benchmarks', 'ProvidePerformanceBenchmark', (d) => num(d.contract) === state.contract, { from });
-  const byAddress = Object.fromEntries(Object.entries(people).map(([name, pair]) => [pair.address, name]));
-  const attestor = addr(job.data.attestor);
   const benchmark = num(job.data.benchmark);
-  const message = u8aConcat(stringToU8a('datdot/contact'), u64(benchmark), decodeAddress(attestor));
-  const measurements = job.data.hosters.map((hoster) => ({
-    hoster: addr(hoster),
-    latencyMs: 42,
-    bandwidthKbps: 9_000,
-    proofOfContact: off[byAddress[addr(hoster)]].sign(message)
-  }));
-  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements }), byAddress[attestor]);
+  // Each hoster's proof of contact is its signature over the CONTACT statement: this
+  // benchmark, this contract, this attestor and itself.
+  const measurements = chain.measurements(job.data, { latencyMs: 42, bandwidthKbps: 9_000 });
+  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements }), chain.nameOf(job.data.attestor));
   await waitForEvent('benchmarks', 'BenchmarkRecorded', (d) => num(d.benchmark) === benchmark, { from });
-  // Counted where the attestor stands (u33dc), so seen from u3 too.
+  // Counted for the region the attestor was drawn for: the contract's position region, u3.
+  // Quality is the median of the recent samples, here of one.
   const rating = await api.query.roles.ratings(people.h1.address, 'u3');
   assert.equal(num(rating.latencyMs), 42);
+  assert.equal(num(rating.measuredBy), 1);
 });
 
 test('Roles, Hosting: a busy hoster leaves and its position is repaired (RepairHosting)', async () => {
@@ -198,20 +146,23 @@ test('Roles, Hosting: a busy hoster leaves and its position is repaired (RepairH
   await send(api.tx.roles.rolesUnregister('Hoster'), 'h1');
   const repair = await waitForEvent('hosting', 'RepairHosting', (d) => num(d.contract) === state.contract, { from });
   const hosterRepair = repair.data.repairs.toJSON().find((r) => r.role === 'Hoster');
-  assert.equal(hosterRepair.old, people.h1.address);
-  assert.equal(hosterRepair.new, people.h3.address);
+  assert.equal(hosterRepair.previous, people.h1.address);
+  assert.equal(hosterRepair.replacement, people.h3.address);
   const left = await waitForEvent('roles', 'RoleUnregistered', (d) => addr(d.who) === people.h1.address, { from });
   assert.equal(num(left.data.handedOver), 1);
 });
 
 test('Plans: update, pause and resume a plan (PausePlan, ResumePlan)', async () => {
   const from = seen.length;
-  const head = num((await api.rpc.chain.getHeader()).number);
+  const head = await chain.head();
   await send(api.tx.plans.planUpdate(state.plan, { end: head + 10_000, priority: 'High', minPerformance: null }), 'sponsor');
   await waitForEvent('plans', 'PlanUpdated', (d) => num(d.plan) === state.plan, { from });
+  // Changes of one plan are at least ChangeCooldown blocks apart.
+  await waitBlocks(CHANGE_COOLDOWN);
   await send(api.tx.plans.planPause(state.plan), 'sponsor');
   await waitForEvent('plans', 'PausePlan', (d) => num(d.plan) === state.plan, { from });
   assert.equal((await api.query.plans.plans(state.plan)).unwrap().paused.isTrue, true);
+  await waitBlocks(CHANGE_COOLDOWN);
   await send(api.tx.plans.planResume(state.plan), 'sponsor');
   await waitForEvent('plans', 'ResumePlan', (d) => num(d.plan) === state.plan, { from });
   // Only the sponsor may pause.

@@ -1,19 +1,34 @@
-// The Merkle tree the chain checks proofs of storage against: `binary-merkle-tree` with
-// BLAKE2-256. Leaves are hashed, pairs are hashed together (left ‖ right), and a node without
-// a sibling moves up a level unchanged.
+// The Merkle tree the chain checks proofs of storage against (`datdot_primitives::proof`):
+// `binary-merkle-tree`'s shape with BLAKE2-256 and domain separation. Pairs are hashed
+// together (left ‖ right) and the last node of an odd level moves up unchanged; a leaf and an
+// inner node are hashed with different prefixes, so no inner node can pass for a chunk:
+//   leaf  = BLAKE2-256(0x00 ‖ chunk bytes)
+//   inner = BLAKE2-256(0x01 ‖ left ‖ right)
+// A path holds exactly one sibling per level at which the chunk's ancestor has one.
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aConcat } from '@polkadot/util';
 
-const hash = (data) => blake2AsU8a(data, 256);
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
 
-/** Every level of the tree, leaves' hashes first, the root last. */
+/** The leaf of a chunk (32 bytes). */
+export function leafHash (chunk) {
+  return blake2AsU8a(u8aConcat(LEAF_PREFIX, chunk), 256);
+}
+
+/** The inner node above `left` and `right` (32 bytes). */
+export function nodeHash (left, right) {
+  return blake2AsU8a(u8aConcat(NODE_PREFIX, left, right), 256);
+}
+
+/** Every level of the tree, the leaves first, the root last. */
 function levels (chunks) {
-  let level = chunks.map(hash);
+  let level = chunks.map(leafHash);
   const all = [level];
   while (level.length > 1) {
     const next = [];
     for (let i = 0; i < level.length; i += 2) {
-      next.push(i + 1 < level.length ? hash(u8aConcat(level[i], level[i + 1])) : level[i]);
+      next.push(i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i]);
     }
     all.push(next);
     level = next;

@@ -1,0 +1,286 @@
+// Attacks on a running DatDot chain, each refused with a named error and without any change to
+// the state it aims at: a forged proof of storage, an absurd benchmark, grinding attestor
+// draws by pausing, and jamming the scheduler's calendar with plan updates.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { leafHash, merklePath, merkleRoot } from './lib/merkle.js';
+import { devChain, num, addr, CHANGE_COOLDOWN, RETRY_BACKOFF } from './lib/harness.js';
+
+const chain = devChain();
+const { people, seen, person, profile, send, trySend, waitForEvent, waitBlocks } = chain;
+let api;
+const CHUNKS = Array.from({ length: 8 }, (_, i) => stringToU8a(`datdot chunk ${i} `.repeat(8)));
+const RANGE = { start: 0, end: CHUNKS.length };
+const state = {}; // the matched, active contract the attacks aim at: { plan, contract, hosters }
+
+const json = async (query) => (await query).toJSON();
+const rating = (name) => json(api.query.roles.ratings(people[name].address, 'u3'));
+const samples = (name) => json(api.query.roles.samples(people[name].address, 'u3'));
+
+/** The honest answer to a challenge of `indexes`: each chunk with its Merkle path. */
+const answer = (indexes) => indexes.map((index) => ({
+  index: num(index),
+  data: u8aToHex(CHUNKS[num(index)]),
+  path: merklePath(CHUNKS, num(index)).map((h) => u8aToHex(h))
+}));
+
+/** Subscribes a plan of CHUNKS, has two drawn attestors agree and sets it up: Active. */
+async function activeContract () {
+  const from = seen.length;
+  const plan = chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 3 });
+  await send(api.tx.plans.planSubscribe(plan), 'sponsor');
+  const subscribed = await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from });
+  const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === num(subscribed.data.plan), { from });
+  const contract = num(started.data.contract);
+  const selection = { hosters: [people.h1.address, people.h2.address], encoders: [people.e1.address, people.e2.address] };
+  for (const attestor of started.data.attestors.slice(0, 2)) {
+    await send(api.tx.hosting.submitMatching(contract, selection), chain.nameOf(attestor));
+  }
+  const hosting = await waitForEvent('hosting', 'StartHosting', (d) => num(d.contract) === contract, { from });
+  const results = chain.setupResults(contract, ['h1', 'h2'], merkleRoot(CHUNKS), RANGE);
+  await send(api.tx.hosting.hostingSetupReport({ contract, results }), chain.nameOf(hosting.data.attestor));
+  await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === contract, { from });
+  return { plan: num(started.data.plan), contract, hosters: ['h1', 'h2'] };
+}
+
+before(async () => {
+  api = await chain.start(['--dev', '--consensus', 'manual-seal-300']);
+  for (const [name, uri] of [['sponsor', '//Alice'], ['h1', '//Bob'], ['h2', '//Charlie'], ['h3', '//Dave'],
+    ['e1', '//Eve'], ['e2', '//Ferdie'], ['e3', '//Alice//stash'],
+    ['a1', '//Bob//stash'], ['a2', '//Charlie//stash'], ['a3', '//Dave//stash'], ['a4', '//Eve//stash'],
+    ['stranger', '//Ferdie//stash']]) {
+    person(name, uri);
+  }
+  // Different senders: their transactions may share blocks.
+  await Promise.all(Object.keys(people).map((name) => send(api.tx.accounts.accountCreate(profile(name)), name)));
+  const form = (capacity) => ({
+    regions: ['u33'], storage: 1n << 32n, bandwidthKbps: 10_000, capacity, availableFrom: 0, availableUntil: null
+  });
+  await Promise.all([
+    ...['h1', 'h2', 'h3'].map((name) => send(api.tx.roles.rolesRegister('Hoster', form(2)), name)),
+    ...['e1', 'e2', 'e3'].map((name) => send(api.tx.roles.rolesRegister('Encoder', form(2)), name)),
+    ...['a1', 'a2', 'a3', 'a4'].map((name) => send(api.tx.roles.rolesRegister('Attestor', form(4)), name))
+  ]);
+  Object.assign(state, await activeContract());
+});
+
+after(() => chain.stop());
+
+test('forged chunk: an inner node passed off as a chunk is refused (WrongPathLength, InvalidProof)', async () => {
+  const from = seen.length;
+  await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
+  const challenges = {};
+  for (const name of state.hosters) {
+    const event = await waitForEvent('proofs', 'ProvideProofOfStorage',
+      (d) => addr(d.hoster) === people[name].address && num(d.contract) === state.contract, { from });
+    challenges[name] = event.data;
+  }
+  const [name] = state.hosters;
+  const challenge = num(challenges[name].challenge);
+  const honest = answer(challenges[name].chunks);
+
+  // The attack: for chunk i, answer with the two children of i's parent (leaf ‖ leaf, 64 bytes)
+  // as the "chunk", and the path above the parent.
+  const i = honest[0].index;
+  const left = i - (i % 2);
+  const forgedData = u8aToHex(u8aConcat(leafHash(CHUNKS[left]), leafHash(CHUNKS[left + 1])));
+  const above = merklePath(CHUNKS, i).slice(1);
+  const forged = (path) => honest.map((c, k) => (k === 0 ? { index: i, data: forgedData, path: path.map((h) => u8aToHex(h)) } : c));
+  const snapshot = async () => ({
+    challenge: await json(api.query.proofs.challenges(challenge)),
+    rating: await rating(name),
+    failures: num(await api.query.proofs.failures(state.contract, people[name].address))
+  });
+  const before = await snapshot();
+  assert.notEqual(before.challenge, null, 'the challenge is open');
+
+  const short = await trySend(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: forged(above) }), name);
+  assert.equal(short.error, 'proofs.WrongPathLength');
+  assert.deepEqual(await snapshot(), before);
+
+  const padded = await trySend(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: forged([new Uint8Array(32), ...above]) }), name);
+  assert.equal(padded.error, 'proofs.InvalidProof');
+  assert.deepEqual(await snapshot(), before);
+  assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
+
+  // The honest answer still passes.
+  await send(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: honest }), name);
+  await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === challenge, { from });
+  assert.ok((await api.query.proofs.challenges(challenge)).isNone);
+  const after = await rating(name);
+  assert.equal(after.challengesPassed, before.rating.challengesPassed + 1);
+  // The other hosters answer too, so that no miss is counted against them later.
+  for (const other of state.hosters.slice(1)) {
+    const id = num(challenges[other].challenge);
+    await send(api.tx.proofs.proofOfStorageResponse({ challenge: id, chunks: answer(challenges[other].chunks) }), other);
+    await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === id, { from });
+  }
+});
+
+test('extreme benchmark: implausible measurements are refused (ImplausibleMeasurement)', async () => {
+  const from = seen.length;
+  await send(api.tx.benchmarks.performanceBenchmarkRequest({ contract: state.contract }), 'sponsor');
+  const job = (await waitForEvent('benchmarks', 'ProvidePerformanceBenchmark', (d) => num(d.contract) === state.contract, { from })).data;
+  const benchmark = num(job.benchmark);
+  const attestor = chain.nameOf(job.attestor);
+  const hosters = job.hosters.map((h) => chain.nameOf(h));
+  assert.deepEqual([...hosters].sort(), [...state.hosters].sort());
+  const snapshot = async () => ({
+    benchmark: await json(api.query.benchmarks.benchmarks(benchmark)),
+    open: await json(api.query.benchmarks.openBenchmarks(state.contract)),
+    ratings: await Promise.all(hosters.map(rating)),
+    samples: await Promise.all(hosters.map(samples))
+  });
+  const before = await snapshot();
+  assert.notEqual(before.benchmark, null, 'the benchmark is open');
+
+  // Valid proofs of contact, impossible figures: the first pulls the median, the others probe
+  // each bound (latency ≤ 60 s, 1 kB/s ≤ bandwidth ≤ 100 GB/s).
+  for (const extreme of [{ latencyMs: 4_294_967_295, bandwidthKbps: 0 }, { latencyMs: 60_001, bandwidthKbps: 9_000 },
+    { latencyMs: 40, bandwidthKbps: 0 }, { latencyMs: 40, bandwidthKbps: 100_000_001 }]) {
+    const refused = await trySend(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements: chain.measurements(job, extreme) }), attestor);
+    assert.equal(refused.error, 'benchmarks.ImplausibleMeasurement', JSON.stringify(extreme));
+    assert.deepEqual(await snapshot(), before, `state changed after ${JSON.stringify(extreme)}`);
+  }
+
+  // The honest report is accepted.
+  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements: chain.measurements(job, { latencyMs: 40, bandwidthKbps: 9_000 }) }), attestor);
+  await waitForEvent('benchmarks', 'BenchmarkRecorded', (d) => num(d.benchmark) === benchmark, { from });
+  assert.ok((await api.query.benchmarks.benchmarks(benchmark)).isNone);
+  for (const name of hosters) {
+    const measured = await rating(name);
+    assert.equal(measured.latencyMs, 40, name);
+    assert.equal(measured.bandwidthKbps, 9_000, name);
+    assert.equal(measured.measuredBy, 1, name);
+  }
+});
+
+test('grinding draws: pausing while attestors are drawn costs a failed try and a doubling backoff (MatchingAbandoned)', async () => {
+  const from = seen.length;
+  const input = chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 4 });
+  const subscribed = await send(api.tx.plans.planSubscribe(input), 'sponsor');
+  const plan = num((await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from })).data.plan);
+  let started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === plan, { from });
+  const contract = num(started.data.contract);
+  await chain.afterCooldown(subscribed.block);
+
+  for (const [attempts, backoff] of [[1, RETRY_BACKOFF], [2, 2 * RETRY_BACKOFF]]) {
+    // A round is open; the sponsor, not liking the attestors drawn, pauses to drop them.
+    assert.ok((await api.query.hosting.rounds(contract)).isSome, 'a round is open');
+    const mark = seen.length;
+    const paused = await send(api.tx.plans.planPause(plan), 'sponsor');
+    const abandoned = await waitForEvent('hosting', 'MatchingAbandoned', (d) => num(d.contract) === contract, { from: mark });
+    assert.equal(abandoned.block, paused.block);
+    assert.equal(num(abandoned.data.plan), plan);
+    assert.equal(num(abandoned.data.attempts), attempts);
+    assert.ok((await api.query.hosting.rounds(contract)).isNone, 'the round is dropped');
+    assert.equal(num((await api.query.hosting.contracts(contract)).unwrap().attempts), attempts, 'it counts as a failed try');
+    const strikes = (await api.query.hosting.sponsorStrikes(people.sponsor.address)).unwrap();
+    assert.equal(num(strikes.count), attempts);
+    assert.equal(num(strikes.last), paused.block);
+
+    await waitBlocks(CHANGE_COOLDOWN);
+    const resumed = await send(api.tx.plans.planResume(plan), 'sponsor');
+    // The next draw does come, but only after the backoff: RetryBackoff · 2^(attempts-1).
+    started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.contract) === contract, { from: mark, timeoutMs: 30_000 });
+    assert.ok(started.block >= paused.block + backoff,
+      `redrawn in block ${started.block}, ${started.block - paused.block} blocks after the abandonment (backoff ${backoff})`);
+    assert.ok(started.block >= resumed.block + backoff,
+      `redrawn in block ${started.block}, ${started.block - resumed.block} blocks after the resume (backoff ${backoff})`);
+  }
+
+  // Unsubscribing while attestors are drawn counts the same way; the plan ends.
+  const mark = seen.length;
+  await send(api.tx.plans.planUnsubscribe(plan), 'sponsor');
+  const abandoned = await waitForEvent('hosting', 'MatchingAbandoned', (d) => num(d.contract) === contract, { from: mark });
+  assert.equal(num(abandoned.data.attempts), 3);
+  assert.equal(num((await api.query.hosting.sponsorStrikes(people.sponsor.address)).unwrap().count), 3);
+  await waitForEvent('plans', 'EndPlan', (d) => num(d.plan) === plan, { from: mark });
+});
+
+/**
+ * The entries of the calendar at `block` that concern `plan`'s end: its End jobs, and entries
+ * whose job is gone (a cancelled job left behind). Other pallets' jobs may share the block.
+ */
+async function endEntries (plan, block) {
+  const entries = [];
+  for (const id of (await api.query.scheduler.calendar(block)).map(num)) {
+    const scheduled = await api.query.scheduler.jobs(id);
+    if (scheduled.isNone) {
+      entries.push({ id, dangling: true });
+    } else {
+      const { job } = scheduled.unwrap();
+      if (job.isPlans && job.asPlans.isEnd && num(job.asPlans.asEnd) === plan) entries.push({ id });
+    }
+  }
+  return entries;
+}
+
+test('calendar jam: rapid plan updates are refused (ChangeTooSoon), cancelled ends leave the calendar, Critical is reserved', async () => {
+  const head = await chain.head();
+  const target = head + 150;
+  const input = (priority) => chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: head + 100, end: head + 200, priority });
+  const storedPlan = async (id) => (await api.query.plans.plans(id)).unwrap();
+
+  // Sponsors cannot take the priority kept for deadlines and repairs.
+  const nextPlan = num(await api.query.plans.nextPlanId());
+  const reserved = await trySend(api.tx.plans.planSubscribe(input('Critical')), 'stranger');
+  assert.equal(reserved.error, 'plans.ReservedPriority');
+  assert.equal(num(await api.query.plans.nextPlanId()), nextPlan, 'no plan was created');
+
+  const from = seen.length;
+  const subscribed = await send(api.tx.plans.planSubscribe(input('Normal')), 'stranger');
+  const plan = num((await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.stranger.address, { from })).data.plan);
+  const firstEnd = num((await storedPlan(plan)).endJob.unwrap());
+  assert.deepEqual(await endEntries(plan, head + 200), [{ id: firstEnd }]);
+
+  // Twenty updates to the same end block, one after another without waiting.
+  await chain.afterCooldown(subscribed.block);
+  const outcomes = [];
+  for (let k = 0; k < 20; k++) {
+    const { error, block } = await trySend(api.tx.plans.planUpdate(plan, { end: target, priority: null, minPerformance: null }), 'stranger');
+    outcomes.push({ error, block });
+  }
+  assert.equal(outcomes[0].error, null, 'the first update, after the cooldown, is accepted');
+  let lastAccepted = null;
+  for (const { error, block } of outcomes) {
+    if (error === null) {
+      if (lastAccepted !== null) assert.ok(block >= lastAccepted + CHANGE_COOLDOWN, `accepted in ${block}, after one in ${lastAccepted}`);
+      lastAccepted = block;
+    } else {
+      assert.equal(error, 'plans.ChangeTooSoon');
+      assert.ok(block < lastAccepted + CHANGE_COOLDOWN, `refused in ${block}, after an accepted one in ${lastAccepted}`);
+    }
+  }
+  const refused = outcomes.filter((o) => o.error !== null).length;
+  assert.ok(refused > 0, 'updates within the cooldown are refused');
+  // Refused updates left no trace: the plan's last change is the last accepted one.
+  let stored = await storedPlan(plan);
+  assert.equal(num(stored.lastChange), lastAccepted);
+  assert.equal(num(stored.end.unwrap()), target);
+  assert.deepEqual(await endEntries(plan, head + 200), [], 'the first end was cancelled');
+  assert.deepEqual(await endEntries(plan, target), [{ id: num(stored.endJob.unwrap()) }]);
+
+  // Accepted updates, spaced by the cooldown, move the end back and forth.
+  for (const end of [target + 1, target, target + 1]) {
+    await waitBlocks(CHANGE_COOLDOWN);
+    await send(api.tx.plans.planUpdate(plan, { end, priority: null, minPerformance: null }), 'stranger');
+  }
+  stored = await storedPlan(plan);
+  const endJob = num(stored.endJob.unwrap());
+  assert.equal(num(stored.end.unwrap()), target + 1);
+  const atTarget = await endEntries(plan, target);
+  const afterTarget = await endEntries(plan, target + 1);
+  assert.ok(atTarget.length <= 1 && afterTarget.length <= 1);
+  assert.deepEqual(atTarget, [], 'no cancelled end remains at the target block');
+  assert.deepEqual(afterTarget, [{ id: endJob }], 'exactly the live end is due');
+  assert.equal(num((await api.query.scheduler.jobs(endJob)).unwrap().block.unwrap()), target + 1);
+
+  // Critical is refused on update too, and changes nothing.
+  await waitBlocks(CHANGE_COOLDOWN);
+  const before = (await storedPlan(plan)).toJSON();
+  const critical = await trySend(api.tx.plans.planUpdate(plan, { end: null, priority: 'Critical', minPerformance: null }), 'stranger');
+  assert.equal(critical.error, 'plans.ReservedPriority');
+  assert.deepEqual((await storedPlan(plan)).toJSON(), before);
+});

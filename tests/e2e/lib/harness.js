@@ -1,0 +1,175 @@
+// One dev chain per test file, and what the DatDot flows share on it: every event with the
+// block it was in, the people (an sr25519 account and an ed25519 off-chain key each), their
+// profiles with key proofs, sending, waiting for events and blocks, and the signed messages.
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { startNode, connect, sendAndWait, waitFor, waitForHead } from './node.js';
+import { contactPayload, feedPayload, keyPayload, setupPayload } from './signing.js';
+import { merkleRoot } from './merkle.js';
+
+/** Plan changes (update, pause, resume) of one plan are at least this many blocks apart. */
+export const CHANGE_COOLDOWN = 3;
+/** The runtime's RetryBackoff (one MINUTE: 10 blocks): the wait after the first failed try. */
+export const RETRY_BACKOFF = 10;
+
+export const num = (x) => Number(x.toString());
+export const addr = (x) => x.toString();
+
+/**
+ * Events are read block by block (every block, none skipped), so each one carries the number
+ * of the block it was emitted in: { section, method, data, block }.
+ */
+async function collectEvents (api, seen, isStopped) {
+  let next = null;
+  let queue = Promise.resolve();
+  const readUpTo = async (number) => {
+    if (next === null) next = number;
+    for (; next <= number && !isStopped(); next++) {
+      const hash = await api.rpc.chain.getBlockHash(next);
+      const records = await (await api.at(hash)).query.system.events();
+      for (const { event } of records) {
+        seen.push({ section: event.section, method: event.method, data: event.data, block: next });
+      }
+    }
+  };
+  return api.rpc.chain.subscribeNewHeads((header) => {
+    const number = header.number.toNumber();
+    queue = queue.then(() => readUpTo(number)).catch((err) => {
+      if (!isStopped()) console.error(`reading the events of block ${number}: ${err.message}`);
+    });
+  });
+}
+
+/** A dev chain for one test file. Call start() in before() and stop() in after(). */
+export function devChain () {
+  const sr = new Keyring({ type: 'sr25519' });
+  const ed = new Keyring({ type: 'ed25519' });
+  let stopped = false;
+  let unsubscribe = null;
+  const chain = {
+    node: null,
+    api: null,
+    seen: [], // every event of every block since start: { section, method, data, block }
+    people: {},
+    off: {}, // each person's ed25519 key for off-chain signatures
+    feedKey: null // the ed25519 key the test feeds are published with
+  };
+
+  chain.start = async (args = ['--dev', '--consensus', 'manual-seal-300']) => {
+    await cryptoWaitReady();
+    chain.feedKey = ed.addFromUri('//DatDotFeed');
+    chain.node = await startNode(args);
+    chain.api = await connect(chain.node);
+    unsubscribe = await collectEvents(chain.api, chain.seen, () => stopped);
+    return chain.api;
+  };
+
+  chain.stop = async () => {
+    stopped = true;
+    if (unsubscribe) unsubscribe();
+    if (chain.api) await chain.api.disconnect();
+    if (chain.node) await chain.node.stop();
+  };
+
+  chain.person = (name, uri) => {
+    chain.people[name] = sr.addFromUri(uri);
+    chain.off[name] = ed.addFromUri(`${uri}//datdot`);
+    return chain.people[name];
+  };
+
+  /** The name of the person with `address` (an address string or AccountId). */
+  chain.nameOf = (address) => {
+    const entry = Object.entries(chain.people).find(([, pair]) => pair.address === addr(address));
+    return entry && entry[0];
+  };
+
+  /** `name`'s proof that it holds its off-chain key (hex, for `keyProof`). */
+  chain.keyProof = (name, account = chain.people[name].address) =>
+    u8aToHex(chain.off[name].sign(keyPayload(chain.api, account, chain.off[name].publicKey)));
+
+  chain.profile = (name, location = 'u33dc') => ({
+    signingKey: chain.off[name].publicKey,
+    keyProof: chain.keyProof(name),
+    noiseKey: new Uint8Array(32).fill(7),
+    location,
+    endpoint: `/ip4/127.0.0.1/tcp/${4000 + Object.keys(chain.people).indexOf(name)}`
+  });
+
+  const blockOf = async (blockHash) => num((await chain.api.rpc.chain.getHeader(blockHash)).number);
+
+  /** Sends `tx` as `who`; resolves with { error, block, blockHash, events } once in a block. */
+  chain.trySend = async (tx, who) => {
+    const result = await sendAndWait(chain.api, tx, chain.people[who]);
+    return { ...result, block: await blockOf(result.blockHash) };
+  };
+
+  /** Sends `tx` as `who` and fails the test if it is refused. */
+  chain.send = async (tx, who) => {
+    const result = await chain.trySend(tx, who);
+    assert.equal(result.error, null, `${tx.method.section}.${tx.method.method} by ${who} failed: ${result.error}`);
+    return result;
+  };
+
+  /** The first event `section.method` (seen since index `from`) whose data satisfies `match`. */
+  chain.waitForEvent = (section, method, match = () => true, { from = 0, timeoutMs = 60_000 } = {}) =>
+    waitFor(() => chain.seen.slice(from).find((e) => e.section === section && e.method === method && match(e.data)),
+      { timeoutMs, what: `event ${section}.${method}` });
+
+  /** The number of the best block. */
+  chain.head = async () => num((await chain.api.rpc.chain.getHeader()).number);
+
+  /** Resolves once the best block is `block` or later. */
+  chain.waitUntil = (block, timeoutMs = 120_000) =>
+    waitForHead((cb) => chain.api.rpc.chain.subscribeNewHeads(cb), (h) => h.number.toNumber() >= block, timeoutMs);
+
+  /** Resolves once `n` blocks were added to the best chain. */
+  chain.waitBlocks = async (n) => chain.waitUntil((await chain.head()) + n);
+
+  /**
+   * Resolves once a plan change sent now is past the cooldown of the change in block
+   * `lastChange`: a transaction sent now lands after the best block, so the best block only
+   * needs to be one short of `lastChange + CHANGE_COOLDOWN`.
+   */
+  chain.afterCooldown = (lastChange) => chain.waitUntil(lastChange + CHANGE_COOLDOWN - 1);
+
+  /** A planSubscribe input for `chunks`, signed by the feed key; `fields` override the rest. */
+  chain.planInput = (chunks, fields = {}) => {
+    const root = merkleRoot(chunks);
+    const length = chunks.length;
+    return {
+      feed: { publicKey: chain.feedKey.publicKey, root: u8aToHex(root), length },
+      signature: chain.feedKey.sign(feedPayload(chain.api, chain.feedKey.publicKey, root, length)),
+      ranges: [{ start: 0, end: length }],
+      regions: ['u3'],
+      hosters: 2,
+      start: 0,
+      end: null,
+      minPerformance: { maxLatencyMs: 1000, minBandwidthKbps: 0 },
+      priority: 'Normal',
+      ...fields
+    };
+  };
+
+  /** The setup report's results: each named hoster's signature over its setup statement. */
+  chain.setupResults = (contract, hosters, root, range) => hosters.map((name) => ({
+    hoster: chain.people[name].address,
+    // An Option of bytes takes hex: a bare Uint8Array would be read as an encoded Option.
+    signature: u8aToHex(chain.off[name].sign(setupPayload(chain.api, contract, chain.people[name].address, root, range)))
+  }));
+
+  /**
+   * Measurements of every hoster of a ProvidePerformanceBenchmark event's data, each with the
+   * hoster's proof of contact for that benchmark, contract and attestor.
+   */
+  chain.measurements = (job, { latencyMs, bandwidthKbps }) => job.hosters.map((hoster) => ({
+    hoster: addr(hoster),
+    latencyMs,
+    bandwidthKbps,
+    proofOfContact: chain.off[chain.nameOf(hoster)].sign(
+      contactPayload(chain.api, num(job.benchmark), num(job.contract), job.attestor, hoster))
+  }));
+
+  return chain;
+}
