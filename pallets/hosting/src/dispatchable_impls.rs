@@ -193,8 +193,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The setup attestor reports. Confirmed positions are hosted; rejected ones are repaired,
-	/// and every rejection counts toward `MaxRepairAttempts`, so an attestor cannot veto a
-	/// contract forever; after `MaxSetupRejections` it is replaced itself.
+	/// and a report that rejects counts toward `MaxRepairAttempts`, so an attestor cannot veto
+	/// a contract forever; after `MaxSetupRejections` such reports it is replaced itself.
 	pub fn do_setup_report(who: T::AccountId, report: SetupReport<T::AccountId>) -> DispatchResult {
 		let id = report.contract;
 		let mut contract = Contracts::<T>::get(id).ok_or(Error::<T>::UnknownContract)?;
@@ -220,10 +220,14 @@ impl<T: Config> Pallet<T> {
 				failed.push(index);
 			}
 		}
-		let rejected = failed.len() as u32;
-		contract.attempts = contract.attempts.saturating_add(rejected);
-		contract.rejections = contract.rejections.saturating_add(rejected);
-		if rejected > 0 && contract.attempts >= T::MaxRepairAttempts::get() {
+		// A report that rejects counts once, however many positions it rejects: one attestor
+		// cannot end a contract in one report.
+		let rejecting = !failed.is_empty();
+		if rejecting {
+			contract.attempts.saturating_inc();
+			contract.rejections.saturating_inc();
+		}
+		if rejecting && contract.attempts >= T::MaxRepairAttempts::get() {
 			Contracts::<T>::insert(id, contract);
 			return Self::give_up(id, EndReason::Unrepairable);
 		}

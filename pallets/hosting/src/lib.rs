@@ -101,7 +101,7 @@ pub mod pallet {
 		/// Random draws per needed provider before giving up for this try.
 		#[pallet::constant]
 		type MaxDrawAttempts: Get<u32>;
-		/// Positions a setup attestor may reject before it is replaced itself.
+		/// Rejecting reports a setup attestor may send before it is replaced itself.
 		#[pallet::constant]
 		type MaxSetupRejections: Get<u32>;
 		/// Sets up other pallets' state for this pallet's benchmarks.

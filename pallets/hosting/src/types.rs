@@ -73,7 +73,7 @@ pub struct Contract<
 	/// Failed or abandoned matching tries, or repair tries and setup rejections, since the last
 	/// success.
 	pub attempts: u32,
-	/// Positions the current setup attestor rejected.
+	/// Reports of the current setup attestor that rejected a position.
 	pub rejections: u32,
 	/// The block it first became active.
 	pub active_since: Option<BlockNumber>,
