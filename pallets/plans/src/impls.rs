@@ -292,22 +292,61 @@ impl<T: Config> Pallet<T> {
 		<Self as JobHandler>::max_weight(job).unwrap_or_default()
 	}
 
-	/// Every plan's deposit is held, its sponsor counted, and its ranges in its feed.
+	/// Every invariant below.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use frame_support::traits::fungible::InspectHold;
-		let mut counted = 0u32;
+		Self::check_sponsor_counts()?;
+		Self::check_stored_terms()?;
+		Self::check_jobs_pending()?;
+		Self::check_deposits_held()
+	}
+
+	/// Each sponsor's count of live plans is the number of its plans.
+	fn check_sponsor_counts() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut counts = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
 		for (_, plan) in Plans::<T>::iter() {
-			ensure!(SponsorPlans::<T>::get(&plan.sponsor) > 0, "a sponsor's plans are uncounted");
+			counts.entry(plan.sponsor).or_default().saturating_inc();
+		}
+		for (sponsor, count) in SponsorPlans::<T>::iter() {
+			ensure!(counts.remove(&sponsor) == Some(count), "a sponsor's plan count is wrong");
+		}
+		ensure!(counts.is_empty(), "a sponsor's plans are uncounted");
+		Ok(())
+	}
+
+	/// Stored ranges lie in their feed, and no plan holds the reserved priority.
+	fn check_stored_terms() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, plan) in Plans::<T>::iter() {
 			ensure!(
 				Self::check_ranges(&plan.ranges, plan.feed.length).is_ok(),
 				"bad stored ranges"
 			);
-			let held = T::Currency::balance_on_hold(&HoldReason::PlanDeposit.into(), &plan.sponsor);
-			ensure!(held >= plan.deposit, "a plan deposit is not on hold");
-			counted.saturating_inc();
+			ensure!(!plan.priority.is_reserved(), "a plan holds the reserved priority");
 		}
-		let total: u32 = SponsorPlans::<T>::iter_values().fold(0, |a, n| a.saturating_add(n));
-		ensure!(total == counted, "sponsor plan counts disagree with the plans");
+		Ok(())
+	}
+
+	/// A plan's start and end jobs, while it names them, are pending.
+	fn check_jobs_pending() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, plan) in Plans::<T>::iter() {
+			for job in plan.start_job.iter().chain(plan.end_job.iter()) {
+				ensure!(T::Scheduler::is_pending(*job), "a plan names a job that is gone");
+			}
+		}
+		Ok(())
+	}
+
+	/// Each sponsor has at least the sum of its plans' deposits on hold.
+	fn check_deposits_held() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut owed = alloc::collections::BTreeMap::<T::AccountId, BalanceOf<T>>::new();
+		for (_, plan) in Plans::<T>::iter() {
+			let total = owed.entry(plan.sponsor).or_default();
+			*total = total.saturating_add(plan.deposit);
+		}
+		for (sponsor, total) in owed {
+			let held = T::Currency::balance_on_hold(&HoldReason::PlanDeposit.into(), &sponsor);
+			ensure!(held >= total, "a plan deposit is not on hold");
+		}
 		Ok(())
 	}
 }
@@ -346,11 +385,15 @@ impl<T: Config> JobHandler for Pallet<T> {
 		} else {
 			EndReason::Stalled
 		};
-		if let Some(mut stored) = Plans::<T>::get(plan) {
-			stored.start_job = None;
-			stored.end_job = None;
-			Plans::<T>::insert(plan, stored);
-		}
+		// The failed job is no longer pending: the plan stops naming it.
+		Plans::<T>::mutate(plan, |stored| {
+			if let Some(stored) = stored {
+				match plan_job {
+					PlanJob::Start(_) => stored.start_job = None,
+					PlanJob::End(_) => stored.end_job = None,
+				}
+			}
+		});
 		match Self::do_end(plan, reason) {
 			Ok(_) => {}
 			// The plan was gone already, or its deposit could not be released: the plan stays

@@ -177,21 +177,40 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Capacity is never exceeded; every pool is dense and its index agrees with its members;
-	/// every provider sits in every pool of its regions.
+	/// Every invariant below.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use frame_support::traits::fungible::InspectHold;
-		for (who, role, provider) in Providers::<T>::iter() {
+		Self::check_capacity()?;
+		Self::check_deposits_held()?;
+		Self::check_pools_dense()?;
+		Self::check_providers_pooled()?;
+		Self::check_sample_windows()
+	}
+
+	/// No provider is booked beyond its capacity.
+	fn check_capacity() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, _, provider) in Providers::<T>::iter() {
 			ensure!(provider.booked <= provider.capacity, "a provider is booked beyond capacity");
-			let held = T::Currency::balance_on_hold(&HoldReason::RoleDeposit.into(), &who);
-			ensure!(held >= provider.deposit, "a role deposit is not on hold");
-			for pool in Self::pools_of(role, &provider.regions) {
-				ensure!(
-					PoolIndex::<T>::contains_key(&pool, &who),
-					"a provider is missing from a pool"
-				);
-			}
 		}
+		Ok(())
+	}
+
+	/// Each provider has the deposits of all its roles on hold.
+	fn check_deposits_held() -> Result<(), sp_runtime::TryRuntimeError> {
+		use frame_support::traits::fungible::InspectHold;
+		let mut owed = alloc::collections::BTreeMap::<T::AccountId, crate::BalanceOf<T>>::new();
+		for (who, _, provider) in Providers::<T>::iter() {
+			let total = owed.entry(who).or_default();
+			*total = total.saturating_add(provider.deposit);
+		}
+		for (who, total) in owed {
+			let held = T::Currency::balance_on_hold(&HoldReason::RoleDeposit.into(), &who);
+			ensure!(held >= total, "a role deposit is not on hold");
+		}
+		Ok(())
+	}
+
+	/// Every pool is within its bound, dense, indexed both ways, and holds only providers.
+	fn check_pools_dense() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (pool, size) in PoolSize::<T>::iter() {
 			ensure!(size <= T::MaxPoolSize::get(), "a pool is over its bound");
 			for index in 0..size {
@@ -202,6 +221,36 @@ impl<T: Config> Pallet<T> {
 					"a pool holds a non-provider"
 				);
 			}
+		}
+		Ok(())
+	}
+
+	/// Every provider sits in every pool of its regions.
+	fn check_providers_pooled() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (who, role, provider) in Providers::<T>::iter() {
+			for pool in Self::pools_of(role, &provider.regions) {
+				ensure!(
+					PoolIndex::<T>::contains_key(&pool, &who),
+					"a provider is missing from a pool"
+				);
+			}
+		}
+		Ok(())
+	}
+
+	/// A window of samples holds one per attestor, and the rating counts exactly them.
+	fn check_sample_windows() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (who, key, samples) in Samples::<T>::iter() {
+			for (n, sample) in samples.iter().enumerate() {
+				ensure!(
+					samples[..n].iter().all(|s| s.attestor != sample.attestor),
+					"an attestor holds two samples"
+				);
+			}
+			ensure!(
+				RatingsStorage::<T>::get(&who, &key).measured_by == samples.len() as u32,
+				"a rating does not count its samples"
+			);
 		}
 		Ok(())
 	}

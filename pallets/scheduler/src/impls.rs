@@ -167,7 +167,7 @@ impl<T: Config> Pallet<T> {
 					Queue::<T>::remove(level, span.head);
 					span.head = span.head.saturating_add(1);
 					Jobs::<T>::remove(id);
-					T::Executor::abandon(&scheduled.job);
+					meter.consume(T::Executor::abandon(&scheduled.job).unwrap_or_default());
 					Self::deposit_event(Event::PermanentlyOverweight { id, job: scheduled.job });
 					continue;
 				}
