@@ -329,3 +329,43 @@ proptest! {
 		})?;
 	}
 }
+
+/// The steps the random runs are made of do reach every stage of a plan's life: matching,
+/// setup, an accepted proof and a recorded benchmark.
+#[test]
+fn the_steps_drive_a_plan_through_its_life() {
+	new_ext().execute_with(|| {
+		for step in [
+			Step::Subscribe { hosters: 2, start_in: 0, end_in: None },
+			Step::Blocks { n: 1 },
+			Step::Match { contract: 0 },
+			Step::Setup { contract: 0, rejected: 0 },
+			Step::RequestChallenge { contract: 0 },
+			Step::Answer { contract: 0, honest: true },
+			Step::RequestBenchmark { contract: 0 },
+			Step::Measure { contract: 0, latency_ms: 40 },
+		] {
+			apply(step);
+			all_invariants();
+		}
+		let seen = |wanted: &dyn Fn(&datdot_runtime::RuntimeEvent) -> bool| {
+			events().iter().any(|e| wanted(e))
+		};
+		assert!(seen(&|e| matches!(
+			e,
+			datdot_runtime::RuntimeEvent::Hosting(
+				pallet_datdot_hosting::Event::HostingActive { .. }
+			)
+		)));
+		assert!(seen(&|e| matches!(
+			e,
+			datdot_runtime::RuntimeEvent::Proofs(pallet_datdot_proofs::Event::ProofAccepted { .. })
+		)));
+		assert!(seen(&|e| matches!(
+			e,
+			datdot_runtime::RuntimeEvent::Benchmarks(
+				pallet_datdot_benchmarks::Event::BenchmarkRecorded { .. }
+			)
+		)));
+	});
+}

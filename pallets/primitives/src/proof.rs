@@ -176,6 +176,23 @@ mod tests {
 	}
 
 	#[test]
+	fn a_path_extends_a_known_prefix_with_the_roots_beside_it() {
+		// The first 64 leaves of a 256-leaf tree, and the roots of the rest, give the root and
+		// every path of those leaves: how the benchmarks build a maximal-depth feed.
+		let data = chunks(256);
+		let pair = |l: H256, r: H256| NodeHasher::hash(&[l.as_bytes(), r.as_bytes()].concat());
+		let spine = [merkle_root(&data[64..128]), merkle_root(&data[128..256])];
+		let root = spine.iter().fold(merkle_root(&data[..64]), |node, s| pair(node, *s));
+		assert_eq!(root, merkle_root(&data));
+		for index in [0u32, 17, 63] {
+			let mut path = merkle_path(&data[..64], index);
+			path.extend(spine);
+			assert_eq!(path, merkle_path(&data, index));
+			assert_eq!(verify_chunk(&root, 256, index, &data[index as usize], &path), Ok(()));
+		}
+	}
+
+	#[test]
 	fn the_deepest_path_is_bounded_by_the_index_width() {
 		assert_eq!(path_len(0, 1), Some(0));
 		assert_eq!(path_len(0, u32::MAX), Some(32));
