@@ -11,7 +11,13 @@ use datdot_primitives::{
 use frame_support::traits::fungible::Mutate;
 use sp_core::{crypto::KeyTypeId, ed25519, H256};
 
-use crate::{AccountId, Accounts, Balances, Hosting, Plans, Roles, Runtime, UNIT};
+use crate::{
+	AccountId, Accounts, Balances, Benchmarks, Hosting, Plans, Proofs, Roles, Runtime,
+	RuntimeOrigin, UNIT,
+};
+
+/// The chunks a one-contract benchmark plan hosts, from the start of its feed.
+const ONE_CONTRACT_CHUNKS: ChunkIndex = 64;
 
 /// The keystore slot of the benchmark keys.
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"dtdt");
@@ -71,9 +77,10 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		Self::account(sponsor, region);
 		let feed = pallet_datdot_plans::Feed { public_key: key_of(sponsor).0, root, length };
 		let signature = Self::sign(sponsor, &Plans::feed_message(&feed));
-		// One contract covers the whole feed; more are made of one-chunk ranges.
+		// One contract covers the feed's first `ONE_CONTRACT_CHUNKS` chunks (so a benchmark can
+		// hold a huge feed of which it knows only those); more are made of one-chunk ranges.
 		let ranges: Vec<ChunkRange> = if contracts <= 1 {
-			vec![ChunkRange { start: 0, end: length }]
+			vec![ChunkRange { start: 0, end: length.min(ONE_CONTRACT_CHUNKS) }]
 		} else {
 			(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
 		};
@@ -93,6 +100,29 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		plan
 	}
 
+	fn active_plan(
+		sponsor: &AccountId,
+		contracts: u32,
+		hosters: u8,
+		region: &[u8],
+		root: H256,
+		length: ChunkIndex,
+	) -> PlanId {
+		let plan = Self::plan(sponsor, contracts, hosters, region, root, length);
+		for contract in activate(plan, hosters, region, root) {
+			let origin = RuntimeOrigin::signed(sponsor.clone());
+			let _ = Proofs::proof_of_storage_request(
+				origin.clone(),
+				pallet_datdot_proofs::ChallengeRequest { contract },
+			);
+			let _ = Benchmarks::performance_benchmark_request(
+				origin,
+				pallet_datdot_benchmarks::BenchmarkRequest { contract },
+			);
+		}
+		plan
+	}
+
 	fn active_contract(
 		sponsor: &AccountId,
 		hosters: u8,
@@ -101,23 +131,36 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		length: ChunkIndex,
 	) -> ContractId {
 		let plan = Self::plan(sponsor, 1, hosters, region, root, length);
-		let make = |role, count: u32| -> Vec<AccountId> {
-			(0..count)
-				.map(|n| {
-					let who = member(role, n, plan);
-					Self::provider(&who, role, region, 4);
-					who
-				})
-				.collect()
-		};
-		let attestors = make(Role::Attestor, 3);
-		let hoster_ids = make(Role::Hoster, u32::from(hosters));
-		let encoder_ids = make(Role::Encoder, u32::from(hosters));
-		let _ = (attestors, <Hosting as ContractManager<AccountId>>::start(plan));
-		let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)
-			.first()
-			.copied()
-			.unwrap_or_default();
+		activate(plan, hosters, region, root).first().copied().unwrap_or_default()
+	}
+
+	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+		let public = key_of(who);
+		sp_io::crypto::ed25519_sign(KEY_TYPE, &public, message).map(|s| s.0).unwrap_or([0; 64])
+	}
+}
+
+/// Runs matching and setup of every contract of `plan` with fresh providers in `region`; the
+/// same hosters and encoders serve every contract. Returns the contracts.
+fn activate(plan: PlanId, hosters: u8, region: &[u8], root: H256) -> Vec<ContractId> {
+	let contracts = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan).into_inner();
+	let capacity = (contracts.len() as u32).max(1) + 1;
+	let make = |role, count: u32| -> Vec<AccountId> {
+		(0..count)
+			.map(|n| {
+				let who = member(role, n, plan);
+				DatDotBenchmarkHelper::provider(&who, role, region, capacity);
+				who
+			})
+			.collect()
+	};
+	// One attestor more than a round draws, free to measure the contracts later.
+	make(Role::Attestor, 4);
+	let hoster_ids = make(Role::Hoster, u32::from(hosters));
+	let encoder_ids = make(Role::Encoder, u32::from(hosters));
+	let _ = <Hosting as ContractManager<AccountId>>::start(plan);
+	for contract in &contracts {
+		let contract = *contract;
 		let voters = pallet_datdot_hosting::Rounds::<Runtime>::get(contract)
 			.map(|round| round.attestors.into_inner())
 			.unwrap_or_default();
@@ -128,27 +171,23 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 			};
 			let _ = Hosting::do_submit_matching(voter.clone(), contract, selection);
 		}
-		if let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) {
-			let results = hoster_ids
-				.iter()
-				.map(|hoster| {
-					let message = Hosting::setup_message(contract, hoster, root, stored.range);
-					pallet_datdot_hosting::HosterSetup {
-						hoster: hoster.clone(),
-						signature: Some(Self::sign(hoster, &message)),
-					}
-				})
-				.collect();
-			if let Some(attestor) = stored.attestor {
-				let report = pallet_datdot_hosting::SetupReport { contract, results };
-				let _ = Hosting::do_setup_report(attestor, report);
-			}
+		let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) else {
+			continue;
+		};
+		let results = hoster_ids
+			.iter()
+			.map(|hoster| {
+				let message = Hosting::setup_message(contract, hoster, root, stored.range);
+				pallet_datdot_hosting::HosterSetup {
+					hoster: hoster.clone(),
+					signature: Some(DatDotBenchmarkHelper::sign(hoster, &message)),
+				}
+			})
+			.collect();
+		if let Some(attestor) = stored.attestor {
+			let report = pallet_datdot_hosting::SetupReport { contract, results };
+			let _ = Hosting::do_setup_report(attestor, report);
 		}
-		contract
 	}
-
-	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
-		let public = key_of(who);
-		sp_io::crypto::ed25519_sign(KEY_TYPE, &public, message).map(|s| s.0).unwrap_or([0; 64])
-	}
+	contracts
 }

@@ -2,7 +2,9 @@
 
 use super::*;
 use alloc::vec::Vec;
-use datdot_primitives::{BenchmarkHelper, BenchmarkJob, ContractId, Job, JobHandler, Role};
+use datdot_primitives::{
+	BenchmarkHelper, BenchmarkJob, ContractId, Job, JobHandler, Ratings, Role,
+};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
@@ -40,6 +42,13 @@ mod benchmarks {
 		let contract = active::<T>(h);
 		let id = Pallet::<T>::start_benchmark(contract)?;
 		let benchmark = Benchmarks::<T>::get(id).ok_or(BenchmarkError::Stop("no benchmark"))?;
+		// Every hoster's window of recent samples is full: the new one replaces the oldest.
+		for hoster in &benchmark.hosters {
+			for n in 0..8 {
+				let sampler: T::AccountId = account("sampler", n, 0);
+				T::Ratings::record_measurement(hoster, &benchmark.region, &sampler, 45, 9_000);
+			}
+		}
 		let measurements = benchmark
 			.hosters
 			.iter()

@@ -47,6 +47,25 @@ fn published<T: Config>(sponsor: &T::AccountId, c: u32) -> datdot_primitives::Pl
 	)
 }
 
+/// A plan of `c` contracts, each active with the most hosters, each hoster with an open
+/// challenge and each contract with an open benchmark: the most a pause or an end undoes.
+fn active<T: Config>(sponsor: &T::AccountId, c: u32) -> datdot_primitives::PlanId {
+	T::BenchmarkHelper::active_plan(
+		sponsor,
+		c,
+		T::MaxHostersPerContract::get(),
+		REGION,
+		H256::zero(),
+		c * 100,
+	)
+}
+
+/// Moves past the plan's change cooldown.
+fn cool_down<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now + T::ChangeCooldown::get());
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -67,6 +86,7 @@ mod benchmarks {
 	fn plan_update() {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		let plan = published::<T>(&sponsor, 1);
+		cool_down::<T>();
 		let update = PlanUpdate {
 			end: Some(Some(frame_system::Pallet::<T>::block_number() + 2_000u32.into())),
 			priority: Some(Priority::High),
@@ -80,7 +100,8 @@ mod benchmarks {
 	#[benchmark]
 	fn plan_pause(c: Linear<1, { T::MaxContractsPerPlan::get() }>) {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
-		let plan = published::<T>(&sponsor, c);
+		let plan = active::<T>(&sponsor, c);
+		cool_down::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), plan);
 		assert_eq!(Plans::<T>::get(plan).map(|p| p.paused), Some(true));
@@ -89,8 +110,10 @@ mod benchmarks {
 	#[benchmark]
 	fn plan_resume(c: Linear<1, { T::MaxContractsPerPlan::get() }>) -> Result<(), BenchmarkError> {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
-		let plan = published::<T>(&sponsor, c);
+		let plan = active::<T>(&sponsor, c);
+		cool_down::<T>();
 		Pallet::<T>::do_pause(sponsor.clone(), plan)?;
+		cool_down::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), plan);
 		assert_eq!(Plans::<T>::get(plan).map(|p| p.paused), Some(false));
@@ -100,7 +123,7 @@ mod benchmarks {
 	#[benchmark]
 	fn plan_unsubscribe(c: Linear<1, { T::MaxContractsPerPlan::get() }>) {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
-		let plan = published::<T>(&sponsor, c);
+		let plan = active::<T>(&sponsor, c);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), plan);
 		assert!(Plans::<T>::get(plan).is_none());
@@ -109,7 +132,7 @@ mod benchmarks {
 	#[benchmark]
 	fn plan_end(c: Linear<1, { T::MaxContractsPerPlan::get() }>) {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
-		let plan = published::<T>(&sponsor, c);
+		let plan = active::<T>(&sponsor, c);
 		#[block]
 		{
 			<Pallet<T> as JobHandler>::execute(&Job::Plans(PlanJob::End(plan)));

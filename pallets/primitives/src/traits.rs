@@ -285,8 +285,21 @@ pub trait BenchmarkHelper<AccountId> {
 	fn provider(who: &AccountId, role: Role, region: &[u8], capacity: u32);
 	/// Publishes a plan of `sponsor` (who gets an account) for a feed of `length` chunks with
 	/// Merkle root `root`, whose ranges cut into `contracts` contracts of `hosters` hosters each,
-	/// in `region`, starting now. Returns the plan.
+	/// in `region`, starting now. One contract covers the feed's first 64 chunks (or all, if
+	/// fewer); more contracts cover one chunk each. Returns the plan.
 	fn plan(
+		sponsor: &AccountId,
+		contracts: u32,
+		hosters: u8,
+		region: &[u8],
+		root: H256,
+		length: ChunkIndex,
+	) -> PlanId;
+	/// Publishes a plan like `plan` of `contracts` contracts and runs matching and setup with
+	/// fresh providers, so every contract is active with `hosters` hosters, every hoster has an
+	/// open storage challenge and every contract an open performance benchmark: the most an
+	/// ending plan has to undo. Returns the plan.
+	fn active_plan(
 		sponsor: &AccountId,
 		contracts: u32,
 		hosters: u8,

@@ -11,8 +11,10 @@ use frame_system::RawOrigin;
 use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
-/// The benchmark feed: 64 chunks (a Merkle path of 6 hashes).
+/// The contract's chunks: the first 64 of the feed, a perfect subtree of 6 levels.
 const LEAVES: ChunkIndex = 64;
+/// The feed is as long as a feed can be, so every path has the most siblings (32).
+const FEED_LENGTH: ChunkIndex = ChunkIndex::MAX;
 
 fn leaf(index: ChunkIndex, size: u32) -> Vec<u8> {
 	vec![index as u8; size as usize]
@@ -22,13 +24,30 @@ fn leaves(size: u32) -> Vec<Vec<u8>> {
 	(0..LEAVES).map(|i| leaf(i, size)).collect()
 }
 
+/// The siblings above the first 64 leaves, levels 6 to 31: the rest of the feed, which the
+/// benchmark never needs to hold.
+fn spine() -> Vec<H256> {
+	(6u8..32).map(H256::repeat_byte).collect()
+}
+
 fn root(size: u32) -> H256 {
-	datdot_primitives::proof::merkle_root(&leaves(size))
+	spine().iter().fold(datdot_primitives::proof::merkle_root(&leaves(size)), |node, sibling| {
+		let mut pair = node.as_bytes().to_vec();
+		pair.extend_from_slice(sibling.as_bytes());
+		<datdot_primitives::proof::NodeHasher as sp_core::Hasher>::hash(&pair)
+	})
+}
+
+/// The path of chunk `index` (< 64) in the full-length feed: 32 siblings.
+fn path(index: ChunkIndex, size: u32) -> Vec<H256> {
+	let mut path = datdot_primitives::proof::merkle_path(&leaves(size), index);
+	path.extend(spine());
+	path
 }
 
 fn active<T: Config>(hosters: u32, size: u32) -> ContractId {
 	let sponsor: T::AccountId = account("sponsor", 0, 0);
-	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, root(size), LEAVES)
+	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, root(size), FEED_LENGTH)
 }
 
 #[benchmarks]
@@ -60,11 +79,7 @@ mod benchmarks {
 			.chunks
 			.iter()
 			.take(c as usize)
-			.map(|index| ChunkProof {
-				index: *index,
-				data: leaf(*index, s),
-				path: datdot_primitives::proof::merkle_path(&leaves(s), *index),
-			})
+			.map(|index| ChunkProof { index: *index, data: leaf(*index, s), path: path(*index, s) })
 			.collect::<Vec<_>>();
 		// A challenge asks for `ChunksPerChallenge` chunks; answer as many as `c` allows.
 		Challenges::<T>::mutate(id, |open| {
