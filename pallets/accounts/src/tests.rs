@@ -50,7 +50,7 @@ fn create_stores_the_profile_holds_the_deposit_and_says_so() {
 
 #[test]
 fn create_rejects_bad_input_without_change() {
-	new_test_ext(|| {
+	ExtBuilder::default().balance(POOR, 50).build_and_execute(|| {
 		assert_noop!(
 			Accounts::account_create(RuntimeOrigin::signed(ALICE), profile(b"")),
 			Error::<Test>::InvalidLocation

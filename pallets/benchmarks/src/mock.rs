@@ -141,14 +141,41 @@ pub fn set_block(n: u64) {
 	doubles(|d| d.now = n);
 }
 
-/// Runs `test` at block 1 with contract 0 active and attestor 30 in the pool, then checks the
-/// pallet's invariants.
+/// Contract 0 active and the attestor pool; `build_and_execute` runs a test at block 1 and then
+/// checks the pallet's invariants.
+pub struct ExtBuilder {
+	attestors: Vec<AccountId>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { attestors: vec![ATTESTORS[0]] }
+	}
+}
+
+impl ExtBuilder {
+	/// The attestor pool.
+	pub fn attestors(mut self, attestors: Vec<AccountId>) -> Self {
+		self.attestors = attestors;
+		self
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		with_test_ext(self.attestors, test)
+	}
+}
+
+/// Runs `test` with attestor 30 in the pool.
 pub fn new_test_ext(test: impl FnOnce()) {
+	ExtBuilder::default().build_and_execute(test)
+}
+
+fn with_test_ext(attestors: Vec<AccountId>, test: impl FnOnce()) {
 	testing::reset();
 	WORLD.with(|w| *w.borrow_mut() = World::default());
 	with_world(|w| {
 		w.status.insert(0, ContractStatus::Active);
-		w.attestors = vec![ATTESTORS[0]];
+		w.attestors = attestors;
 	});
 	doubles(|d| {
 		d.locations.insert(ATTESTORS[0], region("u33dc"));

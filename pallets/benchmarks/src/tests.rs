@@ -250,3 +250,16 @@ fn an_abandoned_periodic_benchmark_ends_the_contract_instead_of_stopping_silentl
 		assert!(PeriodicJobs::<Test>::get(0).is_none());
 	});
 }
+
+#[test]
+fn the_attestor_is_drawn_from_the_pool_and_never_a_hoster_of_the_contract() {
+	ExtBuilder::default().attestors(vec![HOSTERS[0], HOSTERS[1], ATTESTORS[1]]).build_and_execute(
+		|| {
+			assert_ok!(Benchmarks::performance_benchmark_request(
+				RuntimeOrigin::signed(SPONSOR),
+				request()
+			));
+			assert_eq!(Open::<Test>::get(0).unwrap().attestor, ATTESTORS[1]);
+		},
+	);
+}

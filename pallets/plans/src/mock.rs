@@ -163,23 +163,44 @@ pub const POOR: AccountId = 3;
 /// Has no account.
 pub const STRANGER: AccountId = 4;
 
-/// Runs `test` at block 10 with ALICE and BOB funded, then checks the pallet's invariants.
-pub fn new_test_ext(test: impl FnOnce()) {
-	CALLS.with(|calls| calls.borrow_mut().clear());
-	NEXT_ID.with(|n| *n.borrow_mut() = 100);
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, 1_000), (BOB, 1_000), (POOR, 10), (STRANGER, 1_000)],
-		..Default::default()
+/// Funds ALICE, BOB and STRANGER; `build_and_execute` runs a test at block 10 and then checks
+/// the pallet's invariants.
+pub struct ExtBuilder {
+	balances: Vec<(AccountId, Balance)>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { balances: vec![(ALICE, 1_000), (BOB, 1_000), (STRANGER, 1_000)] }
 	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(10);
-		test();
-		Plans::do_try_state().expect("plan invariants hold");
-	});
+}
+
+impl ExtBuilder {
+	/// Gives `who` a free balance of `amount` at genesis.
+	pub fn balance(mut self, who: AccountId, amount: Balance) -> Self {
+		self.balances.push((who, amount));
+		self
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		CALLS.with(|calls| calls.borrow_mut().clear());
+		NEXT_ID.with(|n| *n.borrow_mut() = 100);
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> { balances: self.balances, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(10);
+			test();
+			Plans::do_try_state().expect("plan invariants hold");
+		});
+	}
+}
+
+/// Runs `test` with the default accounts.
+pub fn new_test_ext(test: impl FnOnce()) {
+	ExtBuilder::default().build_and_execute(test)
 }
 
 /// Fresh storage for the benchmark test suite.

@@ -107,7 +107,7 @@ fn subscribe_rejects_bad_ranges_without_change() {
 
 #[test]
 fn subscribe_rejects_bad_terms_without_change() {
-	new_test_ext(|| {
+	ExtBuilder::default().balance(POOR, 10).build_and_execute(|| {
 		let signed = || RuntimeOrigin::signed(ALICE);
 		let with = |f: &dyn Fn(&mut PlanInput<u64>)| {
 			let mut p = plan(vec![range(0, 10)]);

@@ -126,33 +126,53 @@ pub fn region(s: &str) -> Region {
 	Region::new(s.as_bytes()).unwrap()
 }
 
-/// Runs `test` with accounts for ALICE..POOR (ALICE at `u33dc`, others at `u3` or `gc`), then
+/// Places and funds the standard accounts; `build_and_execute` runs a test at block 1 and then
 /// checks the pallet's invariants.
-pub fn new_test_ext(test: impl FnOnce()) {
-	LOCATIONS.with(|l| {
-		*l.borrow_mut() = vec![
-			(ALICE, region("u33dc")),
-			(BOB, region("u3")),
-			(CHARLIE, region("u3")),
-			(DAVE, region("gc")),
-			(POOR, region("u3")),
-		]
-	});
-	HANDED_OVER.with(|h| h.borrow_mut().clear());
-	HAND_OVER_WORKS.with(|w| *w.borrow_mut() = true);
-	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, 100), (BOB, 100), (CHARLIE, 100), (DAVE, 100), (POOR, 5)],
-		..Default::default()
+pub struct ExtBuilder {
+	balances: Vec<(AccountId, Balance)>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { balances: vec![(ALICE, 100), (BOB, 100), (CHARLIE, 100), (DAVE, 100)] }
 	}
-	.assimilate_storage(&mut storage)
-	.unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		test();
-		Roles::do_try_state().expect("role invariants hold");
-	});
+}
+
+impl ExtBuilder {
+	/// Gives `who` a free balance of `amount` at genesis.
+	pub fn balance(mut self, who: AccountId, amount: Balance) -> Self {
+		self.balances.push((who, amount));
+		self
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		LOCATIONS.with(|l| {
+			*l.borrow_mut() = vec![
+				(ALICE, region("u33dc")),
+				(BOB, region("u3")),
+				(CHARLIE, region("u3")),
+				(DAVE, region("gc")),
+				(POOR, region("u3")),
+			]
+		});
+		HANDED_OVER.with(|h| h.borrow_mut().clear());
+		HAND_OVER_WORKS.with(|w| *w.borrow_mut() = true);
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> { balances: self.balances, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			test();
+			Roles::do_try_state().expect("role invariants hold");
+		});
+	}
+}
+
+/// Runs `test` with the standard accounts.
+pub fn new_test_ext(test: impl FnOnce()) {
+	ExtBuilder::default().build_and_execute(test)
 }
 
 /// Fresh storage for the benchmark test suite.

@@ -69,7 +69,7 @@ fn listed_regions_replace_the_location_and_are_deduplicated() {
 
 #[test]
 fn register_rejects_bad_forms_without_change() {
-	new_test_ext(|| {
+	ExtBuilder::default().balance(POOR, 5).build_and_execute(|| {
 		let signed = RuntimeOrigin::signed;
 		assert_noop!(
 			Roles::roles_register(signed(STRANGER), Role::Hoster, form(&["u3"], 1)),

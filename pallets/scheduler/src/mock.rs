@@ -108,22 +108,53 @@ pub fn set_job_weight(weight: Weight) {
 	JOB_WEIGHT.with(|w| *w.borrow_mut() = weight);
 }
 
-/// Runs `test` on fresh storage at block 1, then checks the scheduler's invariants.
+/// Sets the scheduler's limits; `build_and_execute` runs a test at block 1 and then checks the
+/// scheduler's invariants.
+pub struct ExtBuilder {
+	reserved: u32,
+	max_jobs_per_run: u32,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { reserved: 0, max_jobs_per_run: 100 }
+	}
+}
+
+impl ExtBuilder {
+	/// Keeps `reserved` calendar entries of every block for `Critical` work.
+	pub fn reserved(mut self, reserved: u32) -> Self {
+		self.reserved = reserved;
+		self
+	}
+
+	/// Runs at most `n` jobs per block.
+	pub fn max_jobs_per_run(mut self, n: u32) -> Self {
+		self.max_jobs_per_run = n;
+		self
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		RAN.with(|ran| ran.borrow_mut().clear());
+		FAILING.with(|failing| failing.borrow_mut().clear());
+		ABANDONED.with(|abandoned| abandoned.borrow_mut().clear());
+		ENDED_PLANS.with(|ended| ended.borrow_mut().clear());
+		Reserved::set(self.reserved);
+		MaxJobsPerRun::set(self.max_jobs_per_run);
+		set_job_weight(Weight::from_parts(1_000, 0));
+		let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			test();
+			Scheduler::do_try_state().expect("scheduler invariants hold");
+		});
+	}
+}
+
+/// Runs `test` with the default limits.
 pub fn new_test_ext(test: impl FnOnce()) {
-	RAN.with(|ran| ran.borrow_mut().clear());
-	FAILING.with(|failing| failing.borrow_mut().clear());
-	ABANDONED.with(|abandoned| abandoned.borrow_mut().clear());
-	ENDED_PLANS.with(|ended| ended.borrow_mut().clear());
-	Reserved::set(0);
-	MaxJobsPerRun::set(100);
-	set_job_weight(Weight::from_parts(1_000, 0));
-	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| {
-		System::set_block_number(1);
-		test();
-		Scheduler::do_try_state().expect("scheduler invariants hold");
-	});
+	ExtBuilder::default().build_and_execute(test)
 }
 
 /// Runs the scheduler's `on_initialize` for the blocks after the current one up to `n`.

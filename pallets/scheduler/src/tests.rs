@@ -197,8 +197,7 @@ fn a_job_that_recovers_on_retry_runs_once_more_and_is_done() {
 
 #[test]
 fn the_job_limit_caps_a_block() {
-	new_test_ext(|| {
-		MaxJobsPerRun::set(2);
+	ExtBuilder::default().max_jobs_per_run(2).build_and_execute(|| {
 		for plan in 1..=3 {
 			assert_ok!(Scheduler::enqueue(StartPlan(plan), Priority::Normal));
 		}
@@ -206,7 +205,6 @@ fn the_job_limit_caps_a_block() {
 		assert_eq!(ran().len(), 2);
 		run_to_block(3);
 		assert_eq!(ran().len(), 3);
-		MaxJobsPerRun::set(100);
 	});
 }
 
@@ -359,8 +357,7 @@ fn cancelling_frees_the_calendar_slot_so_reschedules_cannot_fill_a_block() {
 
 #[test]
 fn user_work_cannot_take_the_slots_reserved_for_deadlines_and_repairs() {
-	new_test_ext(|| {
-		Reserved::set(1);
+	ExtBuilder::default().reserved(1).build_and_execute(|| {
 		for plan in 0..3 {
 			assert_ok!(Scheduler::schedule(5, StartPlan(plan), Priority::High));
 		}
