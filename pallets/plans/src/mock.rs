@@ -1,10 +1,12 @@
-//! A runtime with `System`, `Balances` and `Plans`; accounts, the scheduler and hosting are
-//! mocks that record what they were asked.
+//! A runtime with `System`, `Balances` and `Plans`. Accounts are the shared test doubles of
+//! `datdot_primitives::testing`; the scheduler and hosting are mocks of this file that record
+//! what they were asked in one list, since the tests check the order of both.
 
 use core::cell::RefCell;
 use datdot_primitives::{
-	AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, Job, JobId, PlanId,
-	Priority, Region, Role, ScheduleJob,
+	testing::{self, doubles},
+	ChunkRange, ContractId, ContractManager, EndReason, Job, JobId, PlanId, Priority, Role,
+	ScheduleJob,
 };
 use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
@@ -69,19 +71,6 @@ pub fn calls() -> Vec<Call> {
 	CALLS.with(|calls| calls.borrow().clone())
 }
 
-pub struct MockAccounts;
-impl AccountDirectory<AccountId> for MockAccounts {
-	fn has_account(who: &AccountId) -> bool {
-		*who != STRANGER
-	}
-	fn location(who: &AccountId) -> Option<Region> {
-		Self::has_account(who).then(|| Region::new(b"u3").unwrap())
-	}
-	fn signing_key(who: &AccountId) -> Option<[u8; 32]> {
-		Self::has_account(who).then_some([0; 32])
-	}
-}
-
 pub struct MockScheduler;
 impl ScheduleJob<u64> for MockScheduler {
 	fn schedule(at: u64, job: Job, priority: Priority) -> Result<JobId, DispatchError> {
@@ -140,7 +129,7 @@ parameter_types! {
 impl crate::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Accounts = MockAccounts;
+	type Accounts = testing::MockAccounts;
 	type Scheduler = MockScheduler;
 	type Hosting = MockHosting;
 	type PlanDeposit = PlanDeposit;
@@ -185,6 +174,10 @@ impl ExtBuilder {
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		CALLS.with(|calls| calls.borrow_mut().clear());
 		NEXT_ID.with(|n| *n.borrow_mut() = 100);
+		testing::reset();
+		doubles(|d| {
+			d.without_account.insert(STRANGER);
+		});
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> { balances: self.balances, ..Default::default() }
 			.assimilate_storage(&mut storage)

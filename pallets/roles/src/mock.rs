@@ -1,9 +1,10 @@
-//! A runtime with `System`, `Balances` and `Roles`; accounts and hand-overs are mocked.
+//! A runtime with `System`, `Balances` and `Roles`. Accounts are the shared test doubles of
+//! `datdot_primitives::testing`; hand-overs are a recording mock of this file.
 
 use core::cell::RefCell;
 use datdot_primitives::{
-	AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, PlanId, ProviderRegistry,
-	Region, Role,
+	testing::{self, doubles},
+	ChunkRange, ContractId, ContractManager, EndReason, PlanId, ProviderRegistry, Role,
 };
 use frame_support::{derive_impl, parameter_types, traits::ConstU32, weights::Weight};
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
@@ -35,25 +36,10 @@ impl pallet_balances::Config for Test {
 }
 
 thread_local! {
-	static LOCATIONS: RefCell<Vec<(AccountId, Region)>> = const { RefCell::new(Vec::new()) };
 	/// (who, role) of every hand-over asked for.
 	pub static HANDED_OVER: RefCell<Vec<(AccountId, Role)>> = const { RefCell::new(Vec::new()) };
 	/// Whether hand-overs release the jobs (a repair that finds replacements).
 	pub static HAND_OVER_WORKS: RefCell<bool> = const { RefCell::new(true) };
-}
-
-/// Accounts exist when a location was set for them.
-pub struct MockAccounts;
-impl AccountDirectory<AccountId> for MockAccounts {
-	fn has_account(who: &AccountId) -> bool {
-		Self::location(who).is_some()
-	}
-	fn location(who: &AccountId) -> Option<Region> {
-		LOCATIONS.with(|l| l.borrow().iter().find(|(a, _)| a == who).map(|(_, r)| r.clone()))
-	}
-	fn signing_key(who: &AccountId) -> Option<[u8; 32]> {
-		Self::has_account(who).then_some([0; 32])
-	}
 }
 
 /// Hand-over releases every booked job of the provider, as a successful repair would.
@@ -98,7 +84,7 @@ parameter_types! {
 impl crate::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Accounts = MockAccounts;
+	type Accounts = testing::MockAccounts;
 	type Hosting = MockHosting;
 	type RoleDeposit = RoleDeposit;
 	type PoolDepositPerMember = PoolDepositPerMember;
@@ -122,9 +108,7 @@ pub const POOR: AccountId = 5;
 /// Has no account.
 pub const STRANGER: AccountId = 6;
 
-pub fn region(s: &str) -> Region {
-	Region::new(s.as_bytes()).unwrap()
-}
+pub use datdot_primitives::testing::region;
 
 /// Places and funds the standard accounts; `build_and_execute` runs a test at block 1 and then
 /// checks the pallet's invariants.
@@ -146,14 +130,11 @@ impl ExtBuilder {
 	}
 
 	pub fn build_and_execute(self, test: impl FnOnce()) {
-		LOCATIONS.with(|l| {
-			*l.borrow_mut() = vec![
-				(ALICE, region("u33dc")),
-				(BOB, region("u3")),
-				(CHARLIE, region("u3")),
-				(DAVE, region("gc")),
-				(POOR, region("u3")),
-			]
+		testing::reset();
+		doubles(|d| {
+			d.without_account.insert(STRANGER);
+			d.locations.insert(ALICE, region("u33dc"));
+			d.locations.insert(DAVE, region("gc"));
 		});
 		HANDED_OVER.with(|h| h.borrow_mut().clear());
 		HAND_OVER_WORKS.with(|w| *w.borrow_mut() = true);
