@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up this machine and runs every test: the Rust workspace (pallet, runtime and node unit
-# tests) and then the end-to-end suite, which drives `datdot-node --dev` with polkadot.js.
+# Sets up this machine and runs every test: Hypercore fixtures made by the real `hypercore`
+# package, the Rust workspace (verifier, pallet, runtime and node tests) and then the end-to-end
+# suite, which drives `datdot-node --dev` with polkadot.js.
 # One `cargo test` builds everything once: the workspace's tests and, because `datdot-node`
 # has integration tests, the node binary the end-to-end suite runs, with the same features.
 set -euo pipefail
@@ -11,6 +12,14 @@ source "$here/env.sh"
 cd "$DATDOT_ROOT"
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "hypercore fixtures (tests/hypercore: the committed ones still match, the large ones made)"
+(
+  cd tests/hypercore
+  npm ci --no-audit --no-fund
+  npm test
+  npm run fixtures -- --big
+)
 
 step "cargo test --workspace (release; builds datdot-node too)"
 cargo test --release --locked --workspace

@@ -5,19 +5,16 @@
 use alloc::{format, vec, vec::Vec};
 use codec::Encode;
 use datdot_primitives::{
-	BenchmarkHelper, ChunkIndex, ChunkRange, ContractId, ContractManager, Performance, PlanId,
-	Priority, Role,
+	feed::{benchmark_feed, SignedTree, BENCHMARK_KNOWN_BLOCKS},
+	BenchmarkHelper, ChunkRange, ContractId, ContractManager, Performance, PlanId, Priority, Role,
 };
 use frame_support::traits::fungible::Mutate;
-use sp_core::{crypto::KeyTypeId, ed25519, H256};
+use sp_core::{crypto::KeyTypeId, ed25519};
 
 use crate::{
 	AccountId, Accounts, Balances, Benchmarks, Hosting, Plans, Proofs, Roles, Runtime,
 	RuntimeOrigin, UNIT,
 };
-
-/// The chunks a one-contract benchmark plan hosts, from the start of its feed.
-const ONE_CONTRACT_CHUNKS: ChunkIndex = 64;
 
 /// The keystore slot of the benchmark keys.
 const KEY_TYPE: KeyTypeId = KeyTypeId(*b"dtdt");
@@ -71,23 +68,33 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		contracts: u32,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> PlanId {
 		Self::account(sponsor, region);
-		let feed = pallet_datdot_plans::Feed { public_key: key_of(sponsor).0, root, length };
-		let signature = Self::sign(sponsor, &Plans::feed_message(&feed));
-		// One contract covers the feed's first `ONE_CONTRACT_CHUNKS` chunks (so a benchmark can
-		// hold a huge feed of which it knows only those); more are made of one-chunk ranges.
+		let log = benchmark_feed(length, block_size);
+		let tree = SignedTree {
+			length,
+			fork: 0,
+			roots: log.roots(),
+			signature: Self::sign(sponsor, &log.signable(0)),
+		};
+		let feed = pallet_datdot_plans::FeedInput {
+			key: key_of(sponsor).0,
+			signer: datdot_primitives::feed::Signer::Compat,
+			tree,
+		};
+		// One contract covers the feed's known blocks (so a benchmark can hold a huge feed of
+		// which it knows only those); more are made of one-block ranges.
+		let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
 		let ranges: Vec<ChunkRange> = if contracts <= 1 {
-			vec![ChunkRange { start: 0, end: length.min(ONE_CONTRACT_CHUNKS) }]
+			vec![ChunkRange { start: 0, end: known }]
 		} else {
 			(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
 		};
 		let plan = pallet_datdot_plans::NextPlanId::<Runtime>::get();
 		let input = pallet_datdot_plans::PlanInput {
 			feed,
-			signature,
 			ranges,
 			regions: vec![region.to_vec()],
 			hosters: Some(hosters),
@@ -105,11 +112,11 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		contracts: u32,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> PlanId {
-		let plan = Self::plan(sponsor, contracts, hosters, region, root, length);
-		for contract in activate(plan, hosters, region, root) {
+		let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
+		for contract in activate(plan, hosters, region) {
 			let origin = RuntimeOrigin::signed(sponsor.clone());
 			let _ = Proofs::proof_of_storage_request(
 				origin.clone(),
@@ -127,11 +134,11 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		sponsor: &AccountId,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> ContractId {
-		let plan = Self::plan(sponsor, 1, hosters, region, root, length);
-		activate(plan, hosters, region, root).first().copied().unwrap_or_default()
+		let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
+		activate(plan, hosters, region).first().copied().unwrap_or_default()
 	}
 
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
@@ -142,7 +149,9 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 
 /// Runs matching and setup of every contract of `plan` with fresh providers in `region`; the
 /// same hosters and encoders serve every contract. Returns the contracts.
-fn activate(plan: PlanId, hosters: u8, region: &[u8], root: H256) -> Vec<ContractId> {
+fn activate(plan: PlanId, hosters: u8, region: &[u8]) -> Vec<ContractId> {
+	let feed =
+		pallet_datdot_plans::Plans::<Runtime>::get(plan).map(|p| p.feed.key).unwrap_or_default();
 	let contracts = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan).into_inner();
 	let capacity = (contracts.len() as u32).max(1) + 1;
 	let make = |role, count: u32| -> Vec<AccountId> {
@@ -177,7 +186,7 @@ fn activate(plan: PlanId, hosters: u8, region: &[u8], root: H256) -> Vec<Contrac
 		let results = hoster_ids
 			.iter()
 			.map(|hoster| {
-				let message = Hosting::setup_message(contract, hoster, root, stored.range);
+				let message = Hosting::setup_message(contract, hoster, feed, stored.range);
 				pallet_datdot_hosting::HosterSetup {
 					hoster: hoster.clone(),
 					signature: Some(DatDotBenchmarkHelper::sign(hoster, &message)),

@@ -7,23 +7,16 @@ mod common;
 
 use common::*;
 use datdot_primitives::{ChunkRange, Performance, Priority, Role};
-use datdot_runtime::{Hosting, Plans, Proofs, Roles, Runtime, RuntimeEvent, RuntimeOrigin, System};
+use datdot_runtime::{Plans, Proofs, Roles, Runtime, RuntimeEvent, System};
 use frame_support::{assert_noop, assert_ok};
-use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
-use pallet_datdot_proofs::{ChallengeRequest, ChunkProof, StorageProof};
-use sp_core::Pair;
+use pallet_datdot_proofs::ChallengeRequest;
 
 /// Publishes the flow's plan: the whole feed, 2 hosters in `u3`, from block 3.
 fn subscribe() -> u64 {
-	let feed_key = key(99);
-	let feed =
-		pallet_datdot_plans::Feed { public_key: feed_key.public().0, root: root(), length: LENGTH };
-	let signature = feed_key.sign(&Plans::feed_message(&feed)).0;
 	assert_ok!(Plans::plan_subscribe(
 		signed(SPONSOR),
 		pallet_datdot_plans::PlanInput {
-			feed,
-			signature,
+			feed: feed_input(),
 			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
 			regions: vec![b"u3".to_vec()],
 			hosters: Some(2),
@@ -40,33 +33,7 @@ fn subscribe() -> u64 {
 fn active_contract() -> u64 {
 	let plan = subscribe();
 	run_to(3);
-	let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)[0];
-	let round = pallet_datdot_hosting::Rounds::<Runtime>::get(contract).expect("attestors drawn");
-	let selection = SelectionInput {
-		hosters: vec![who(HOSTERS[0]), who(HOSTERS[1])],
-		encoders: vec![who(ENCODERS[0]), who(ENCODERS[1])],
-	};
-	for attestor in round.attestors.iter().take(2) {
-		assert_ok!(Hosting::submit_matching(
-			RuntimeOrigin::signed(attestor.clone()),
-			contract,
-			selection.clone()
-		));
-	}
-	let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
-	assert!(events().iter().any(|e| matches!(e,
-		RuntimeEvent::Hosting(pallet_datdot_hosting::Event::StartHosting { contract: c, .. }) if *c == contract)));
-	let results = HOSTERS[..2]
-		.iter()
-		.map(|n| {
-			let message = Hosting::setup_message(contract, &who(*n), root(), stored.range);
-			HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) }
-		})
-		.collect();
-	assert_ok!(Hosting::hosting_setup_report(
-		RuntimeOrigin::signed(stored.attestor.unwrap()),
-		SetupReport { contract, results }
-	));
+	let contract = match_and_set_up(plan);
 	all_invariants();
 	contract
 }
@@ -75,16 +42,6 @@ fn open_challenge(contract: u64, hoster: u8) -> (u64, Vec<u32>) {
 	let id = pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(hoster))
 		.expect("challenged");
 	(id, pallet_datdot_proofs::Challenges::<Runtime>::get(id).unwrap().chunks.into_inner())
-}
-
-fn answer(id: u64, chunks: &[u32]) -> StorageProof {
-	StorageProof {
-		challenge: id,
-		chunks: chunks
-			.iter()
-			.map(|i| ChunkProof { index: *i, data: chunk(*i), path: path(*i) })
-			.collect(),
-	}
 }
 
 #[test]
@@ -103,7 +60,7 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 		));
 		let (id, chunks) = open_challenge(contract, HOSTERS[0]);
 		let mut wrong = answer(id, &chunks);
-		wrong.chunks[0].data = b"not the chunk".to_vec();
+		wrong.blocks[0].value[0] ^= 1;
 		assert_noop!(
 			Proofs::proof_of_storage_response(signed(HOSTERS[0]), wrong),
 			pallet_datdot_proofs::Error::<Runtime>::InvalidProof
@@ -249,7 +206,8 @@ fn the_end_block_ends_a_plan_by_itself() {
 			pallet_datdot_plans::PlanUpdate {
 				end: Some(Some(end)),
 				priority: None,
-				min_performance: None
+				min_performance: None,
+				upgrade: None,
 			}
 		));
 		run_to(end - 1);

@@ -7,10 +7,9 @@ mod common;
 
 use common::*;
 use datdot_primitives::{ChunkRange, ContractStatus, Performance, Priority, Role};
-use datdot_runtime::{Benchmarks, Hosting, Plans, Runtime, RuntimeCall, System};
+use datdot_runtime::{Benchmarks, Hosting, Runtime, RuntimeCall, System};
 use pallet_datdot_hosting::{HosterSetup, PositionState, SelectionInput, SetupReport};
-use pallet_datdot_plans::{Feed, PlanInput, PlanUpdate};
-use pallet_datdot_proofs::{ChunkProof, StorageProof};
+use pallet_datdot_plans::{PlanInput, PlanUpdate};
 use proptest::prelude::*;
 use sp_core::Pair;
 use sp_runtime::traits::Dispatchable;
@@ -86,14 +85,10 @@ fn contract_of(n: u64) -> Option<u64> {
 
 fn subscribe(hosters: u8, start_in: u32, end_in: Option<u32>) -> RuntimeCall {
 	let now = System::block_number();
-	let feed_key = key(99);
-	let feed = Feed { public_key: feed_key.public().0, root: root(), length: LENGTH };
-	let signature = feed_key.sign(&Plans::feed_message(&feed)).0;
 	let start = now + start_in;
 	pallet_datdot_plans::Call::<Runtime>::plan_subscribe {
 		plan: PlanInput {
-			feed,
-			signature,
+			feed: feed_input(),
 			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
 			regions: vec![b"u3".to_vec()],
 			hosters: Some(hosters),
@@ -153,7 +148,7 @@ fn setup(contract: u64, rejected: u8) {
 		.filter_map(|(i, p)| p.hoster.clone().map(|h| (i, h)))
 		.map(|(i, hoster)| {
 			let n = providers().into_iter().find(|n| who(*n) == hoster).unwrap_or(0);
-			let message = Hosting::setup_message(contract, &hoster, terms.feed.root, stored.range);
+			let message = Hosting::setup_message(contract, &hoster, terms.feed.key, stored.range);
 			let signature = (rejected & (1 << i) == 0).then(|| key(n).sign(&message).0);
 			HosterSetup { hoster, signature }
 		})
@@ -174,20 +169,13 @@ fn answer(contract: u64, honest: bool) {
 		let Some(challenge) = pallet_datdot_proofs::Challenges::<Runtime>::get(id) else {
 			continue;
 		};
-		let chunks = challenge
-			.chunks
-			.iter()
-			.map(|i| ChunkProof {
-				index: *i,
-				data: if honest { chunk(*i) } else { b"forged".to_vec() },
-				path: path(*i),
-			})
-			.collect();
+		let mut proof = common::answer(id, &challenge.chunks);
+		if !honest {
+			proof.blocks.iter_mut().for_each(|block| block.value = b"forged".to_vec());
+		}
 		dispatch(
 			&hoster,
-			pallet_datdot_proofs::Call::<Runtime>::proof_of_storage_response {
-				proof: StorageProof { challenge: id, chunks },
-			},
+			pallet_datdot_proofs::Call::<Runtime>::proof_of_storage_response { proof },
 		);
 	}
 }
@@ -232,6 +220,7 @@ fn apply(step: Step) {
 				end: Some(Some(System::block_number() + end_in)),
 				priority: None,
 				min_performance: None,
+				upgrade: None,
 			};
 			dispatch(
 				&sponsor,

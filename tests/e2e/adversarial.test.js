@@ -3,32 +3,31 @@
 // draws by pausing, and jamming the scheduler's calendar with plan updates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { leafHash, merklePath, merkleRoot } from './lib/merkle.js';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { blockNode } from '../hypercore/lib/feed.js';
+import { u64le } from './lib/signing.js';
 import { devChain, num, addr, CHANGE_COOLDOWN, RETRY_BACKOFF } from './lib/harness.js';
 
 const chain = devChain();
 const { people, seen, person, profile, send, trySend, waitForEvent, waitBlocks } = chain;
 let api;
-const CHUNKS = Array.from({ length: 8 }, (_, i) => stringToU8a(`datdot chunk ${i} `.repeat(8)));
-const RANGE = { start: 0, end: CHUNKS.length };
+/** The feed's blocks: the feed is a real Hypercore holding them (made in before()). */
+const BLOCKS = Array.from({ length: 8 }, (_, i) => `datdot block ${i} `.repeat(8));
+const RANGE = { start: 0, end: BLOCKS.length };
 const state = {}; // the matched, active contract the attacks aim at: { plan, contract, hosters }
+let core; // the feed
 
 const json = async (query) => (await query).toJSON();
 const rating = (name) => json(api.query.roles.ratings(people[name].address, 'u3'));
 const samples = (name) => json(api.query.roles.samples(people[name].address, 'u3'));
 
-/** The honest answer to a challenge of `indexes`: each chunk with its Merkle path. */
-const answer = (indexes) => indexes.map((index) => ({
-  index: num(index),
-  data: u8aToHex(CHUNKS[num(index)]),
-  path: merklePath(CHUNKS, num(index)).map((h) => u8aToHex(h))
-}));
+/** The honest answer to a ProvideProofOfStorage event's data: Hypercore's own proofs. */
+const answer = (challenge) => chain.answer(core, challenge, core.length);
 
-/** Subscribes a plan of CHUNKS, has two drawn attestors agree and sets it up: Active. */
+/** Subscribes a plan of the feed, has two drawn attestors agree and sets it up: Active. */
 async function activeContract () {
   const from = seen.length;
-  const plan = chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 3 });
+  const plan = await chain.planInput(core, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 3 });
   await send(api.tx.plans.planSubscribe(plan), 'sponsor');
   const subscribed = await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from });
   const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === num(subscribed.data.plan), { from });
@@ -38,7 +37,7 @@ async function activeContract () {
     await send(api.tx.hosting.submitMatching(contract, selection), chain.nameOf(attestor));
   }
   const hosting = await waitForEvent('hosting', 'StartHosting', (d) => num(d.contract) === contract, { from });
-  const results = chain.setupResults(contract, ['h1', 'h2'], merkleRoot(CHUNKS), RANGE);
+  const results = chain.setupResults(contract, ['h1', 'h2'], core.key, RANGE);
   await send(api.tx.hosting.hostingSetupReport({ contract, results }), chain.nameOf(hosting.data.attestor));
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === contract, { from });
   return { plan: num(started.data.plan), contract, hosters: ['h1', 'h2'] };
@@ -62,12 +61,13 @@ before(async () => {
     ...['e1', 'e2', 'e3'].map((name) => send(api.tx.roles.rolesRegister('Encoder', form(2)), name)),
     ...['a1', 'a2', 'a3', 'a4'].map((name) => send(api.tx.roles.rolesRegister('Attestor', form(4)), name))
   ]);
+  core = await chain.hypercore(BLOCKS);
   Object.assign(state, await activeContract());
 });
 
 after(() => chain.stop());
 
-test('forged chunk: an inner node passed off as a chunk is refused (WrongPathLength, InvalidProof)', async () => {
+test('forged block: an inner node passed off as a block is refused (WrongPathLength, InvalidProof)', async () => {
   const from = seen.length;
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   const challenges = {};
@@ -78,15 +78,18 @@ test('forged chunk: an inner node passed off as a chunk is refused (WrongPathLen
   }
   const [name] = state.hosters;
   const challenge = num(challenges[name].challenge);
-  const honest = answer(challenges[name].chunks);
+  const honest = await answer(challenges[name]);
 
-  // The attack: for chunk i, answer with the two children of i's parent (leaf ‖ leaf, 64 bytes)
-  // as the "chunk", and the path above the parent.
-  const i = honest[0].index;
+  // The attack: for block i, answer with the preimage of i's parent (size ‖ left ‖ right, 72
+  // bytes, what the parent's hash covers after its type byte) as the "block", and the nodes
+  // above the parent.
+  const first = honest.blocks[0];
+  const i = first.index;
   const left = i - (i % 2);
-  const forgedData = u8aToHex(u8aConcat(leafHash(CHUNKS[left]), leafHash(CHUNKS[left + 1])));
-  const above = merklePath(CHUNKS, i).slice(1);
-  const forged = (path) => honest.map((c, k) => (k === 0 ? { index: i, data: forgedData, path: path.map((h) => u8aToHex(h)) } : c));
+  const [l, r] = [blockNode(left, Buffer.from(BLOCKS[left])), blockNode(left + 1, Buffer.from(BLOCKS[left + 1]))];
+  const forgedValue = u8aToHex(u8aConcat(u64le(l.size + r.size), l.hash, r.hash));
+  const above = first.nodes.slice(1);
+  const forged = (nodes) => ({ ...honest, blocks: [{ ...first, value: forgedValue, nodes }, ...honest.blocks.slice(1)] });
   const snapshot = async () => ({
     challenge: await json(api.query.proofs.challenges(challenge)),
     rating: await rating(name),
@@ -95,17 +98,20 @@ test('forged chunk: an inner node passed off as a chunk is refused (WrongPathLen
   const before = await snapshot();
   assert.notEqual(before.challenge, null, 'the challenge is open');
 
-  const short = await trySend(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: forged(above) }), name);
+  const short = await trySend(api.tx.proofs.proofOfStorageResponse(forged(above)), name);
   assert.equal(short.error, 'proofs.WrongPathLength');
   assert.deepEqual(await snapshot(), before);
 
-  const padded = await trySend(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: forged([new Uint8Array(32), ...above]) }), name);
+  // With a sibling whose size makes the sizes add up, only the hashes can refuse it.
+  const sibling = first.nodes[0];
+  const padding = { ...sibling, size: sibling.size + Buffer.from(BLOCKS[i]).byteLength - 72 };
+  const padded = await trySend(api.tx.proofs.proofOfStorageResponse(forged([padding, ...above])), name);
   assert.equal(padded.error, 'proofs.InvalidProof');
   assert.deepEqual(await snapshot(), before);
   assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
 
   // The honest answer still passes.
-  await send(api.tx.proofs.proofOfStorageResponse({ challenge, chunks: honest }), name);
+  await send(api.tx.proofs.proofOfStorageResponse(honest), name);
   await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === challenge, { from });
   assert.ok((await api.query.proofs.challenges(challenge)).isNone);
   const after = await rating(name);
@@ -113,7 +119,7 @@ test('forged chunk: an inner node passed off as a chunk is refused (WrongPathLen
   // The other hosters answer too, so that no miss is counted against them later.
   for (const other of state.hosters.slice(1)) {
     const id = num(challenges[other].challenge);
-    await send(api.tx.proofs.proofOfStorageResponse({ challenge: id, chunks: answer(challenges[other].chunks) }), other);
+    await send(api.tx.proofs.proofOfStorageResponse(await answer(challenges[other])), other);
     await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === id, { from });
   }
 });
@@ -158,7 +164,7 @@ test('extreme benchmark: implausible measurements are refused (ImplausibleMeasur
 
 test('grinding draws: pausing while attestors are drawn costs a failed try and a doubling backoff (MatchingAbandoned)', async () => {
   const from = seen.length;
-  const input = chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 4 });
+  const input = await chain.planInput(core, { regions: ['u3'], hosters: 2, start: (await chain.head()) + 4 });
   const subscribed = await send(api.tx.plans.planSubscribe(input), 'sponsor');
   const plan = num((await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from })).data.plan);
   let started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === plan, { from });
@@ -220,17 +226,17 @@ async function endEntries (plan, block) {
 test('calendar jam: rapid plan updates are refused (ChangeTooSoon), cancelled ends leave the calendar, Critical is reserved', async () => {
   const head = await chain.head();
   const target = head + 150;
-  const input = (priority) => chain.planInput(CHUNKS, { regions: ['u3'], hosters: 2, start: head + 100, end: head + 200, priority });
+  const input = (priority) => chain.planInput(core, { regions: ['u3'], hosters: 2, start: head + 100, end: head + 200, priority });
   const storedPlan = async (id) => (await api.query.plans.plans(id)).unwrap();
 
   // Sponsors cannot take the priority kept for deadlines and repairs.
   const nextPlan = num(await api.query.plans.nextPlanId());
-  const reserved = await trySend(api.tx.plans.planSubscribe(input('Critical')), 'stranger');
+  const reserved = await trySend(api.tx.plans.planSubscribe(await input('Critical')), 'stranger');
   assert.equal(reserved.error, 'plans.ReservedPriority');
   assert.equal(num(await api.query.plans.nextPlanId()), nextPlan, 'no plan was created');
 
   const from = seen.length;
-  const subscribed = await send(api.tx.plans.planSubscribe(input('Normal')), 'stranger');
+  const subscribed = await send(api.tx.plans.planSubscribe(await input('Normal')), 'stranger');
   const plan = num((await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.stranger.address, { from })).data.plan);
   const firstEnd = num((await storedPlan(plan)).endJob.unwrap());
   assert.deepEqual(await endEntries(plan, head + 200), [{ id: firstEnd }]);
@@ -239,7 +245,7 @@ test('calendar jam: rapid plan updates are refused (ChangeTooSoon), cancelled en
   await chain.afterCooldown(subscribed.block);
   const outcomes = [];
   for (let k = 0; k < 20; k++) {
-    const { error, block } = await trySend(api.tx.plans.planUpdate(plan, { end: target, priority: null, minPerformance: null }), 'stranger');
+    const { error, block } = await trySend(api.tx.plans.planUpdate(plan, { end: target, priority: null, minPerformance: null, upgrade: null }), 'stranger');
     outcomes.push({ error, block });
   }
   assert.equal(outcomes[0].error, null, 'the first update, after the cooldown, is accepted');
@@ -265,7 +271,7 @@ test('calendar jam: rapid plan updates are refused (ChangeTooSoon), cancelled en
   // Accepted updates, spaced by the cooldown, move the end back and forth.
   for (const end of [target + 1, target, target + 1]) {
     await waitBlocks(CHANGE_COOLDOWN);
-    await send(api.tx.plans.planUpdate(plan, { end, priority: null, minPerformance: null }), 'stranger');
+    await send(api.tx.plans.planUpdate(plan, { end, priority: null, minPerformance: null, upgrade: null }), 'stranger');
   }
   stored = await storedPlan(plan);
   const endJob = num(stored.endJob.unwrap());
@@ -280,7 +286,7 @@ test('calendar jam: rapid plan updates are refused (ChangeTooSoon), cancelled en
   // Critical is refused on update too, and changes nothing.
   await waitBlocks(CHANGE_COOLDOWN);
   const before = (await storedPlan(plan)).toJSON();
-  const critical = await trySend(api.tx.plans.planUpdate(plan, { end: null, priority: 'Critical', minPerformance: null }), 'stranger');
+  const critical = await trySend(api.tx.plans.planUpdate(plan, { end: null, priority: 'Critical', minPerformance: null, upgrade: null }), 'stranger');
   assert.equal(critical.error, 'plans.ReservedPriority');
   assert.deepEqual((await storedPlan(plan)).toJSON(), before);
 });

@@ -2,15 +2,14 @@
 // one of the 8 events is observed, following the flows of the SPEC on one dev chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stringToU8a, u8aToHex } from '@polkadot/util';
 import { sendAndWait } from './lib/node.js';
-import { merklePath, merkleRoot } from './lib/merkle.js';
 import { devChain, num, addr, CHANGE_COOLDOWN } from './lib/harness.js';
 
 const chain = devChain();
 const { people, off, seen, person, profile, send, waitForEvent, waitBlocks } = chain;
 let api;
-const CHUNKS = Array.from({ length: 8 }, (_, i) => stringToU8a(`datdot chunk ${i} `.repeat(8)));
+/** The feed's blocks: the test feed is a real Hypercore holding them. */
+const BLOCKS = Array.from({ length: 8 }, (_, i) => `datdot block ${i} `.repeat(8));
 
 before(async () => {
   api = await chain.start(['--dev', '--consensus', 'manual-seal-300']);
@@ -64,11 +63,11 @@ test('Roles: providers register for their roles', async () => {
 const state = {};
 
 test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartHosting)', async () => {
-  const root = merkleRoot(CHUNKS);
-  const length = CHUNKS.length;
+  // The feed is a Hypercore, hosted under its own key with the tree its author signed.
+  const core = await chain.hypercore(BLOCKS);
+  const length = core.length;
   const head = await chain.head();
-  // The feed key signs the FEED statement (its key, root and length on this chain).
-  const plan = chain.planInput(CHUNKS, {
+  const plan = await chain.planInput(core, {
     ranges: [{ start: 0, end: length }],
     regions: ['u3'],
     hosters: 2,
@@ -80,7 +79,7 @@ test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartH
   await send(api.tx.plans.planSubscribe(plan), 'sponsor');
   const subscribed = await waitForEvent('plans', 'PlanSubscribed', (d) => addr(d.sponsor) === people.sponsor.address, { from });
   state.plan = num(subscribed.data.plan);
-  state.root = root;
+  state.core = core;
 
   const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === state.plan, { from });
   state.contract = num(started.data.contract);
@@ -95,29 +94,27 @@ test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartH
   assert.deepEqual(hosting.data.range.toJSON(), { start: 0, end: length });
   state.setupAttestor = chain.nameOf(hosting.data.attestor);
 
-  // Each hoster signs the SETUP statement: this contract, itself, the root and the range.
-  const results = chain.setupResults(state.contract, ['h1', 'h2'], root, { start: 0, end: length });
+  // Each hoster signs the SETUP statement: this contract, itself, the feed key and the range.
+  const results = chain.setupResults(state.contract, ['h1', 'h2'], core.key, { start: 0, end: length });
   await send(api.tx.hosting.hostingSetupReport({ contract: state.contract, results }), state.setupAttestor);
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === state.contract, { from });
   const contract = (await api.query.hosting.contracts(state.contract)).unwrap();
   assert.equal(contract.status.toString(), 'Active');
 });
 
-test('Proofs: a challenge is answered with chunks and Merkle paths (ProvideProofOfStorage)', async () => {
+test('Proofs: a challenge is answered with Hypercore block proofs (ProvideProofOfStorage)', async () => {
   const from = seen.length;
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   for (const name of ['h1', 'h2']) {
     const challenge = await waitForEvent('proofs', 'ProvideProofOfStorage', (d) => addr(d.hoster) === people[name].address, { from });
-    const chunks = challenge.data.chunks.map((index) => ({
-      index: num(index),
-      data: u8aToHex(CHUNKS[num(index)]),
-      path: merklePath(CHUNKS, num(index)).map((h) => u8aToHex(h))
-    }));
-    // A tampered chunk is refused with a named error; the honest answer is accepted.
-    const tampered = chunks.map((c, i) => (i === 0 ? { ...c, data: u8aToHex(stringToU8a('forged')) } : c));
-    const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse({ challenge: num(challenge.data.challenge), chunks: tampered }), people[name]);
+    const answer = await chain.answer(state.core, challenge.data, state.core.length);
+    // A tampered block is refused with a named error; the honest answer is accepted.
+    const first = answer.blocks[0];
+    const flipped = first.value.slice(0, -2) + (first.value.endsWith('00') ? '01' : '00');
+    const tampered = { ...answer, blocks: [{ ...first, value: flipped }, ...answer.blocks.slice(1)] };
+    const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse(tampered), people[name]);
     assert.equal(refused.error, 'proofs.InvalidProof');
-    await send(api.tx.proofs.proofOfStorageResponse({ challenge: num(challenge.data.challenge), chunks }), name);
+    await send(api.tx.proofs.proofOfStorageResponse(answer), name);
     await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.data.challenge), { from });
   }
   const rating = await api.query.roles.ratings(people.h1.address, 'u3');
@@ -155,7 +152,7 @@ test('Roles, Hosting: a busy hoster leaves and its position is repaired (RepairH
 test('Plans: update, pause and resume a plan (PausePlan, ResumePlan)', async () => {
   const from = seen.length;
   const head = await chain.head();
-  await send(api.tx.plans.planUpdate(state.plan, { end: head + 10_000, priority: 'High', minPerformance: null }), 'sponsor');
+  await send(api.tx.plans.planUpdate(state.plan, { end: head + 10_000, priority: 'High', minPerformance: null, upgrade: null }), 'sponsor');
   await waitForEvent('plans', 'PlanUpdated', (d) => num(d.plan) === state.plan, { from });
   // Changes of one plan are at least ChangeCooldown blocks apart.
   await waitBlocks(CHANGE_COOLDOWN);

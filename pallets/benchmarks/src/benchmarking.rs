@@ -8,15 +8,13 @@ use datdot_primitives::{
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
-use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
 
 /// An active contract with `hosters` hosters and an extra attestor free to measure it.
 fn active<T: Config>(hosters: u32) -> ContractId {
 	let sponsor: T::AccountId = account("sponsor", 0, 0);
-	let contract =
-		T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, H256::zero(), 100);
+	let contract = T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, 100, 64);
 	let measurer: T::AccountId = account("measurer", 0, 0);
 	T::BenchmarkHelper::provider(&measurer, Role::Attestor, REGION, 4);
 	contract

@@ -11,7 +11,6 @@ use datdot_primitives::{
 	Performance, PlanId, PlanTerms, Priority, ProviderRegistry, Region, Role,
 };
 use frame_support::{derive_impl, parameter_types};
-use sp_core::H256;
 use sp_runtime::{BuildStorage, DispatchResult};
 use std::collections::BTreeMap;
 
@@ -187,7 +186,7 @@ fn with_test_ext(attestors: Vec<AccountId>, test: impl FnOnce()) {
 				regions: vec![region("u3")],
 				hosters: 2,
 				min_performance: Performance { max_latency_ms: 100, min_bandwidth_kbps: 1 },
-				root: H256::zero(),
+				key: [0; 32],
 				length: 10,
 				priority: Priority::Normal,
 				paused: false,

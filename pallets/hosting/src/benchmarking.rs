@@ -12,7 +12,6 @@ use datdot_primitives::{
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
-use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
 
@@ -43,8 +42,7 @@ fn started<T: Config>(
 	providers::<T>("attestor", Role::Attestor, T::AttestorsPerMatching::get(), capacity);
 	let hoster_list = providers::<T>("hoster", Role::Hoster, hosters + spare, capacity);
 	let encoder_list = providers::<T>("encoder", Role::Encoder, hosters + spare, capacity);
-	let plan =
-		T::BenchmarkHelper::plan(&sponsor, contracts, hosters as u8, REGION, H256::zero(), 1_000);
+	let plan = T::BenchmarkHelper::plan(&sponsor, contracts, hosters as u8, REGION, 1_000, 64);
 	Pallet::<T>::start_plan(plan)?;
 	let ids = PlanContracts::<T>::get(plan).into_inner();
 	Ok((ids, hoster_list, encoder_list))
@@ -115,7 +113,7 @@ mod benchmarks {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		providers::<T>("attestor", Role::Attestor, T::AttestorsPerMatching::get(), c);
 		crowd::<T>(Role::Attestor, crowd_size::<T>())?;
-		let plan = T::BenchmarkHelper::plan(&sponsor, c, 3, REGION, H256::zero(), 1_000);
+		let plan = T::BenchmarkHelper::plan(&sponsor, c, 3, REGION, 1_000, 64);
 		#[block]
 		{
 			Pallet::<T>::start_plan(plan)?;

@@ -8,7 +8,6 @@ use datdot_primitives::{
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchResult,
@@ -155,11 +154,11 @@ impl<T: Config> Pallet<T> {
 	pub fn setup_message(
 		contract: ContractId,
 		hoster: &T::AccountId,
-		root: H256,
+		feed: [u8; 32],
 		range: ChunkRange,
 	) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		signing_payload(SETUP_TAG, genesis.as_ref(), (contract, hoster, root, range))
+		signing_payload(SETUP_TAG, genesis.as_ref(), (contract, hoster, feed, range))
 	}
 
 	fn check_report(
@@ -184,7 +183,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(signature) = &result.signature {
 				let key = T::Accounts::signing_key(&result.hoster)
 					.ok_or(Error::<T>::BadHosterSignature)?;
-				let message = Self::setup_message(id, &result.hoster, terms.root, contract.range);
+				let message = Self::setup_message(id, &result.hoster, terms.key, contract.range);
 				ensure!(verify_ed25519(&message, signature, &key), Error::<T>::BadHosterSignature);
 			}
 		}

@@ -11,7 +11,6 @@ use datdot_primitives::{
 	Region, Role,
 };
 use frame_support::{derive_impl, parameter_types};
-use sp_core::H256;
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
 use std::collections::BTreeMap;
 
@@ -170,8 +169,8 @@ pub const SPONSOR: AccountId = 1;
 pub const HOSTERS: [AccountId; 5] = [10, 11, 12, 13, 14];
 pub const ENCODERS: [AccountId; 5] = [20, 21, 22, 23, 24];
 pub const ATTESTORS: [AccountId; 5] = [30, 31, 32, 33, 34];
-/// The feed root of the test plans.
-pub const ROOT: H256 = H256::repeat_byte(5);
+/// The key of the mock plans' feed.
+pub const FEED_KEY: [u8; 32] = [5; 32];
 
 pub fn add_provider(who: AccountId, role: Role, at: &str, capacity: u32) {
 	with_world(|w| {
@@ -189,7 +188,7 @@ pub fn add_plan(plan: PlanId, hosters: u8) {
 				regions: vec![region("u3")],
 				hosters,
 				min_performance: Performance { max_latency_ms: 100, min_bandwidth_kbps: 10 },
-				root: ROOT,
+				key: FEED_KEY,
 				length: 1_000,
 				priority: Priority::Normal,
 				paused: false,

@@ -71,7 +71,7 @@ fn matched() -> (u64, AccountId) {
 }
 
 fn setup_signature(contract: u64, hoster: AccountId) -> [u8; 64] {
-	let message = Hosting::setup_message(contract, &hoster, ROOT, RANGE);
+	let message = Hosting::setup_message(contract, &hoster, FEED_KEY, RANGE);
 	signer(hoster).sign(&message).0
 }
 

@@ -43,8 +43,11 @@ impl<T: Config> ContractManager<T::AccountId> for Pallet<T> {
 			);
 			ids.push(id);
 		}
-		let list = BoundedVec::try_from(ids.clone()).map_err(|_| Error::<T>::TooManyContracts)?;
-		PlanContracts::<T>::insert(plan, list);
+		// An upgraded plan adds contracts to those it has.
+		PlanContracts::<T>::try_mutate(plan, |list| {
+			ids.iter().try_for_each(|id| list.try_push(*id))
+		})
+		.map_err(|_| Error::<T>::TooManyContracts)?;
 		Ok(ids)
 	}
 

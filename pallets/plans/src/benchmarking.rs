@@ -2,29 +2,49 @@
 
 use super::*;
 use alloc::vec;
+use alloc::vec::Vec;
 use datdot_primitives::{
+	feed::{benchmark_feed, FeedKey, SignedTree, Signer, TreeBuilder, MAX_LENGTH},
 	AccountDirectory, BenchmarkHelper, ChunkRange, Job, JobHandler, Performance, PlanJob, Priority,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
-use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
 
-/// A plan of `c` contracts whose feed is signed by `feed_owner`'s account key.
-fn plan_input<T: Config>(
+/// `log` at fork 0, signed by `feed_owner`'s account key.
+fn signed<T: Config, F: Fn(u64) -> Vec<u8>>(
 	feed_owner: &T::AccountId,
-	c: u32,
-) -> Result<PlanInput<frame_system::pallet_prelude::BlockNumberFor<T>>, BenchmarkError> {
+	log: &TreeBuilder<F>,
+) -> SignedTree {
+	SignedTree {
+		length: log.length(),
+		fork: 0,
+		roots: log.roots(),
+		signature: T::BenchmarkHelper::sign(feed_owner, &log.signable(0)),
+	}
+}
+
+/// The key of `feed_owner`'s account, which signs the benchmark feeds.
+fn feed_key<T: Config>(feed_owner: &T::AccountId) -> Result<[u8; 32], BenchmarkError> {
 	T::BenchmarkHelper::account(feed_owner, REGION);
-	let public_key = T::Accounts::signing_key(feed_owner).ok_or(BenchmarkError::Stop("no key"))?;
-	let chunks = c.saturating_mul(T::MaxChunksPerContract::get());
-	let feed = Feed { public_key, root: H256::repeat_byte(1), length: chunks };
-	let signature = T::BenchmarkHelper::sign(feed_owner, &Pallet::<T>::feed_message(&feed));
+	T::Accounts::signing_key(feed_owner).ok_or(BenchmarkError::Stop("no key"))
+}
+
+/// A plan hosting `chunks` blocks of `log`, signed by `feed_owner`'s account key.
+fn plan_of<T: Config, F: Fn(u64) -> Vec<u8>>(
+	feed_owner: &T::AccountId,
+	log: &TreeBuilder<F>,
+	chunks: u32,
+) -> Result<PlanInput<frame_system::pallet_prelude::BlockNumberFor<T>>, BenchmarkError> {
+	let feed = FeedInput {
+		key: feed_key::<T>(feed_owner)?,
+		signer: Signer::Compat,
+		tree: signed::<T, F>(feed_owner, log),
+	};
 	Ok(PlanInput {
 		feed,
-		signature,
 		ranges: vec![ChunkRange { start: 0, end: chunks }],
 		regions: vec![REGION.to_vec()],
 		hosters: Some(T::MaxHostersPerContract::get()),
@@ -36,14 +56,23 @@ fn plan_input<T: Config>(
 	})
 }
 
+/// A plan of `c` contracts on a feed of the most roots (2^53 − 1 blocks).
+fn plan_input<T: Config>(
+	feed_owner: &T::AccountId,
+	c: u32,
+) -> Result<PlanInput<frame_system::pallet_prelude::BlockNumberFor<T>>, BenchmarkError> {
+	let chunks = c.saturating_mul(T::MaxChunksPerContract::get());
+	plan_of::<T, _>(feed_owner, &benchmark_feed(MAX_LENGTH, 64), chunks)
+}
+
 fn published<T: Config>(sponsor: &T::AccountId, c: u32) -> datdot_primitives::PlanId {
 	T::BenchmarkHelper::plan(
 		sponsor,
 		c,
 		T::MaxHostersPerContract::get(),
 		REGION,
-		H256::zero(),
-		c * 100,
+		u64::from(c) * 100,
+		64,
 	)
 }
 
@@ -55,8 +84,8 @@ fn active<T: Config>(sponsor: &T::AccountId, c: u32) -> datdot_primitives::PlanI
 		c,
 		T::MaxHostersPerContract::get(),
 		REGION,
-		H256::zero(),
-		c * 100,
+		u64::from(c) * 100,
+		64,
 	)
 }
 
@@ -91,10 +120,64 @@ mod benchmarks {
 			end: Some(Some(frame_system::Pallet::<T>::block_number() + 2_000u32.into())),
 			priority: Some(Priority::High),
 			min_performance: Some(Performance { max_latency_ms: 100, min_bandwidth_kbps: 1_000 }),
+			upgrade: None,
 		};
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), plan, update);
 		assert_eq!(Plans::<T>::get(plan).map(|p| p.priority), Some(Priority::High));
+	}
+
+	/// A plan on a one-block feed grows to the longest feed (the most upgrade nodes: 52
+	/// siblings, then 52 more roots) and hosts `c` more contracts.
+	#[benchmark]
+	fn plan_upgrade(
+		c: Linear<1, { T::MaxContractsPerPlan::get() - 1 }>,
+	) -> Result<(), BenchmarkError> {
+		let sponsor: T::AccountId = account("sponsor", 0, 0);
+		let plan = T::BenchmarkHelper::plan(&sponsor, 1, 1, REGION, 1, 64);
+		cool_down::<T>();
+		let grown = benchmark_feed(MAX_LENGTH, 64);
+		let chunks = c.saturating_mul(T::MaxChunksPerContract::get());
+		let update = PlanUpdate {
+			end: None,
+			priority: None,
+			min_performance: None,
+			upgrade: Some(FeedUpgrade {
+				length: MAX_LENGTH,
+				nodes: grown.upgrade_nodes(1),
+				signature: T::BenchmarkHelper::sign(&sponsor, &grown.signable(0)),
+				ranges: vec![ChunkRange { start: 1, end: 1 + chunks }],
+			}),
+		};
+		#[extrinsic_call]
+		plan_update(RawOrigin::Signed(sponsor), plan, update);
+		assert_eq!(
+			Plans::<T>::get(plan).map(|p| (p.feed.length, p.contracts)),
+			Some((MAX_LENGTH, 1 + c))
+		);
+		Ok(())
+	}
+
+	/// `p` plans of one feed; the evidence is a one-block tree and the longest tree, whose
+	/// first block differs, with the deepest node proof.
+	#[benchmark]
+	fn feed_fork_report(p: Linear<0, { T::MaxPlansPerFeed::get() }>) -> Result<(), BenchmarkError> {
+		let owner: T::AccountId = account("feed owner", 0, 0);
+		let key = feed_key::<T>(&owner)?;
+		let short = benchmark_feed(1, 64);
+		for n in 0..p {
+			let sponsor: T::AccountId = account("sponsor", n, 0);
+			T::BenchmarkHelper::account(&sponsor, REGION);
+			Pallet::<T>::do_subscribe(sponsor, plan_of::<T, _>(&owner, &short, 1)?)?;
+		}
+		let long = TreeBuilder::partial(MAX_LENGTH, 0..1, |_| vec![0xee; 64]);
+		let (first, second) = (signed::<T, _>(&owner, &short), signed::<T, _>(&owner, &long));
+		let proof = long.node_proof(0, 0);
+		let reporter: T::AccountId = account("reporter", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reporter), FeedKey::compat(key), first, second, Some(proof));
+		assert!(ForkedFeeds::<T>::contains_key(key));
+		Ok(())
 	}
 
 	#[benchmark]

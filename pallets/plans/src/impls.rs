@@ -2,9 +2,9 @@
 
 use alloc::vec::Vec;
 use datdot_primitives::{
-	signing::{signing_payload, verify_ed25519, FEED_TAG},
-	AccountDirectory, AccountUsage, ChunkIndex, ChunkRange, ContractManager, EndReason, Job,
-	JobHandler, PlanDirectory, PlanId, PlanJob, PlanTerms, Priority, Region, ScheduleJob,
+	feed::{self, FeedError, FeedKey, FeedTree, NodeProof, SignedTree},
+	AccountDirectory, AccountUsage, ChunkRange, ContractManager, EndReason, Job, JobHandler,
+	PlanDirectory, PlanId, PlanJob, PlanTerms, Priority, Region, ScheduleJob,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -12,13 +12,14 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{One, Saturating},
 	DispatchResult,
 };
 
 use crate::{
-	BalanceOf, Config, Error, Event, Feed, HoldReason, NextPlanId, Pallet, PlanInput, PlanOf,
-	PlanUpdate, Plans, SponsorPlans, WeightInfo,
+	BalanceOf, Config, Error, Event, Feed, FeedInput, FeedPlanCount, FeedPlans, FeedUpgrade,
+	ForkRecord, ForkedFeeds, HoldReason, NextPlanId, Pallet, PlanInput, PlanOf, PlanUpdate, Plans,
+	SponsorPlans, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
@@ -34,20 +35,70 @@ impl<T: Config> Pallet<T> {
 			.min(T::MaxContractsPerPlan::get())
 	}
 
-	/// The message a feed key signs: its statement of the feed's root and length on this
-	/// chain.
-	pub fn feed_message(feed: &Feed) -> Vec<u8> {
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		signing_payload(FEED_TAG, genesis.as_ref(), (feed.public_key, feed.root, feed.length))
+	/// The weight `plan_update` is charged before it runs: an upgrade opens and starts the
+	/// contracts of its new ranges.
+	pub fn update_weight(update: &PlanUpdate<BlockNumberFor<T>>) -> Weight {
+		match &update.upgrade {
+			None => T::WeightInfo::plan_update(),
+			Some(upgrade) => T::WeightInfo::plan_upgrade(Self::contracts_needed(&upgrade.ranges))
+				.saturating_add(T::Hosting::start_weight(T::MaxContractsPerPlan::get())),
+		}
 	}
 
-	fn check_feed(feed: &Feed, signature: &[u8; 64]) -> Result<(), Error<T>> {
-		ensure!(feed.length > 0, Error::<T>::EmptyFeed);
-		ensure!(
-			verify_ed25519(&Self::feed_message(feed), signature, &feed.public_key),
-			Error::<T>::BadFeedSignature
-		);
-		Ok(())
+	/// The error a rejected feed tree, upgrade or fork report gets; a malformed proof in it is
+	/// `bad_proof`.
+	fn feed_error(error: FeedError, bad_proof: Error<T>) -> Error<T> {
+		match error {
+			FeedError::LengthTooLarge => Error::<T>::FeedTooLong,
+			FeedError::WrongRoots | FeedError::SizeOverflow => Error::<T>::WrongRoots,
+			FeedError::WrongManifest => Error::<T>::WrongManifest,
+			FeedError::BadSignature => Error::<T>::BadFeedSignature,
+			FeedError::NotAnUpgrade => Error::<T>::NotAnUpgrade,
+			FeedError::DifferentForks => Error::<T>::DifferentForks,
+			FeedError::ProofRequired => Error::<T>::ForkProofRequired,
+			FeedError::NotARoot => Error::<T>::NotARoot,
+			FeedError::NotConflicting => Error::<T>::NotConflicting,
+			FeedError::ProofTooShort
+			| FeedError::ProofTooLong
+			| FeedError::WrongNodeIndex
+			| FeedError::ForkMismatch
+			| FeedError::OutOfRange
+			| FeedError::SizeMismatch
+			| FeedError::HashMismatch => bad_proof,
+		}
+	}
+
+	/// Verifies a Hypercore's signed tree; returns the feed a plan holds.
+	fn check_feed(input: FeedInput) -> Result<Feed, Error<T>> {
+		ensure!(!ForkedFeeds::<T>::contains_key(input.key), Error::<T>::FeedForked);
+		ensure!(input.tree.length > 0, Error::<T>::EmptyFeed);
+		let feed_key = FeedKey { key: input.key, signer: input.signer };
+		feed::verify_tree(&feed_key, &input.tree)
+			.map_err(|error| Self::feed_error(error, Error::<T>::BadUpgradeProof))?;
+		Ok(Feed {
+			key: input.key,
+			signer: input.signer,
+			length: input.tree.length,
+			fork: input.tree.fork,
+			// `verify_tree` checked there are exactly as many roots as bits of the length.
+			roots: BoundedVec::try_from(input.tree.roots).map_err(|_| Error::<T>::WrongRoots)?,
+			signature: input.tree.signature,
+		})
+	}
+
+	/// Verifies an upgrade of `current`: the new roots extend the old ones and the key signed
+	/// them at the new length on the same fork.
+	fn check_upgrade(current: &Feed, upgrade: &FeedUpgrade) -> Result<Feed, Error<T>> {
+		ensure!(!ForkedFeeds::<T>::contains_key(current.key), Error::<T>::FeedForked);
+		let roots = feed::upgrade(current.length, &current.roots, upgrade.length, &upgrade.nodes)
+			.map_err(|error| Self::feed_error(error, Error::<T>::BadUpgradeProof))?;
+		let tree = SignedTree {
+			length: upgrade.length,
+			fork: current.fork,
+			roots,
+			signature: upgrade.signature,
+		};
+		Self::check_feed(FeedInput { key: current.key, signer: current.signer, tree })
 	}
 
 	fn check_priority(priority: Priority) -> Result<(), Error<T>> {
@@ -55,13 +106,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn check_ranges(ranges: &[ChunkRange], length: ChunkIndex) -> Result<(), Error<T>> {
+	fn check_ranges(ranges: &[ChunkRange], length: u64) -> Result<(), Error<T>> {
 		ensure!(!ranges.is_empty(), Error::<T>::NoRanges);
 		ensure!(ranges.len() <= T::MaxRanges::get() as usize, Error::<T>::TooManyRanges);
 		let mut previous_end = 0;
 		for range in ranges {
 			ensure!(!range.is_empty(), Error::<T>::EmptyRange);
-			ensure!(range.end <= length, Error::<T>::RangeOutOfFeed);
+			ensure!(u64::from(range.end) <= length, Error::<T>::RangeOutOfFeed);
 			ensure!(range.start >= previous_end, Error::<T>::RangesOverlap);
 			previous_end = range.end;
 		}
@@ -114,8 +165,12 @@ impl<T: Config> Pallet<T> {
 			SponsorPlans::<T>::get(&who) < T::MaxPlansPerSponsor::get(),
 			Error::<T>::TooManyPlans
 		);
-		Self::check_feed(&input.feed, &input.signature)?;
-		Self::check_ranges(&input.ranges, input.feed.length)?;
+		let feed = Self::check_feed(input.feed)?;
+		ensure!(
+			FeedPlanCount::<T>::get(feed.key) < T::MaxPlansPerFeed::get(),
+			Error::<T>::TooManyPlansForFeed
+		);
+		Self::check_ranges(&input.ranges, feed.length)?;
 		let regions = Self::checked_regions(input.regions)?;
 		let hosters = input.hosters.unwrap_or_else(T::DefaultHosters::get);
 		ensure!(
@@ -153,7 +208,7 @@ impl<T: Config> Pallet<T> {
 
 		let plan = PlanOf::<T> {
 			sponsor: who.clone(),
-			feed: input.feed,
+			feed,
 			ranges: BoundedVec::truncate_from(input.ranges),
 			regions,
 			hosters,
@@ -169,6 +224,8 @@ impl<T: Config> Pallet<T> {
 			deposit,
 		};
 		let count = plan.contracts;
+		FeedPlans::<T>::insert(plan.feed.key, plan_id, ());
+		FeedPlanCount::<T>::mutate(plan.feed.key, |n| n.saturating_inc());
 		Plans::<T>::insert(plan_id, plan);
 		SponsorPlans::<T>::mutate(&who, |n| n.saturating_inc());
 		Self::deposit_event(Event::PlanSubscribed {
@@ -201,9 +258,13 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		plan_id: PlanId,
 		update: PlanUpdate<BlockNumberFor<T>>,
-	) -> DispatchResult {
+	) -> DispatchResultWithPostInfo {
 		let mut plan = Self::sponsored(&who, plan_id)?;
 		Self::note_change(&mut plan)?;
+		let upgraded = match &update.upgrade {
+			Some(upgrade) => Some(Self::upgrade(plan_id, &mut plan, upgrade)?),
+			None => None,
+		};
 		if let Some(priority) = update.priority {
 			Self::check_priority(priority)?;
 			plan.priority = priority;
@@ -226,9 +287,76 @@ impl<T: Config> Pallet<T> {
 		if let Some(min_performance) = update.min_performance {
 			plan.min_performance = min_performance;
 		}
+		let startable = plan.start_job.is_none() && !plan.paused;
+		let (length, total) = (plan.feed.length, plan.contracts);
 		Plans::<T>::insert(plan_id, plan);
 		Self::deposit_event(Event::PlanUpdated { plan: plan_id });
-		Ok(())
+		let Some(opened) = upgraded else { return Ok(Some(T::WeightInfo::plan_update()).into()) };
+		// A started plan's new contracts match now; otherwise at the start or on resume.
+		if startable && opened > 0 {
+			T::Hosting::start(plan_id)?;
+		}
+		Self::deposit_event(Event::FeedUpgraded { plan: plan_id, length, contracts: opened });
+		let start = if startable { T::Hosting::start_weight(total) } else { Weight::zero() };
+		Ok(Some(T::WeightInfo::plan_upgrade(opened).saturating_add(start)).into())
+	}
+
+	/// Moves `plan` to the upgrade's signed length and opens contracts for its new ranges.
+	/// Returns how many.
+	fn upgrade(
+		plan_id: PlanId,
+		plan: &mut PlanOf<T>,
+		upgrade: &FeedUpgrade,
+	) -> Result<u32, DispatchError> {
+		let feed = Self::check_upgrade(&plan.feed, upgrade)?;
+		let mut ranges = plan.ranges.to_vec();
+		ranges.extend_from_slice(&upgrade.ranges);
+		ranges.sort_by_key(|range| range.start);
+		Self::check_ranges(&ranges, feed.length)?;
+		let cuts = if upgrade.ranges.is_empty() { Vec::new() } else { Self::cut(&upgrade.ranges)? };
+		let opened = cuts.len() as u32;
+		ensure!(
+			plan.contracts.saturating_add(opened) <= T::MaxContractsPerPlan::get(),
+			Error::<T>::TooManyContracts
+		);
+		let deposit = T::ContractDeposit::get().saturating_mul(opened.into());
+		T::Currency::hold(&HoldReason::PlanDeposit.into(), &plan.sponsor, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		T::Hosting::open(plan_id, &cuts)?;
+		plan.feed = feed;
+		plan.ranges = BoundedVec::truncate_from(ranges);
+		plan.contracts = plan.contracts.saturating_add(opened);
+		plan.deposit = plan.deposit.saturating_add(deposit);
+		Ok(opened)
+	}
+
+	/// Records a fork of feed `key` shown by two of its signed trees, and schedules the end of
+	/// each of its live plans. Returns how many.
+	pub(crate) fn do_fork_report(
+		reporter: T::AccountId,
+		feed_key: FeedKey,
+		first: SignedTree,
+		second: SignedTree,
+		proof: Option<NodeProof>,
+	) -> Result<u32, DispatchError> {
+		let key = feed_key.key;
+		ensure!(!ForkedFeeds::<T>::contains_key(key), Error::<T>::FeedForked);
+		let fork = feed::verify_fork(&feed_key, &first, &second, proof.as_ref())
+			.map_err(|error| Self::feed_error(error, Error::<T>::BadForkProof))?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ForkedFeeds::<T>::insert(key, ForkRecord { fork, at: now });
+		let mut plans = 0u32;
+		for (plan_id, ()) in FeedPlans::<T>::iter_prefix(key) {
+			let Some(plan) = Plans::<T>::get(plan_id) else { continue };
+			T::Scheduler::schedule(
+				now.saturating_add(One::one()),
+				Job::Plans(PlanJob::Forked(plan_id)),
+				plan.priority,
+			)?;
+			plans.saturating_inc();
+		}
+		Self::deposit_event(Event::FeedForked { key, fork, reporter, plans });
+		Ok(plans)
 	}
 
 	pub(crate) fn do_pause(who: T::AccountId, plan_id: PlanId) -> Result<u32, DispatchError> {
@@ -266,6 +394,10 @@ impl<T: Config> Pallet<T> {
 		// The contracts end while the plan's terms can still be read.
 		T::Hosting::close(plan_id, reason);
 		Plans::<T>::remove(plan_id);
+		FeedPlans::<T>::remove(plan.feed.key, plan_id);
+		FeedPlanCount::<T>::mutate_exists(plan.feed.key, |count| {
+			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
+		});
 		T::Currency::release(
 			&HoldReason::PlanDeposit.into(),
 			&plan.sponsor,
@@ -277,6 +409,18 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::deposit_event(Event::EndPlan { plan: plan_id, reason });
 		Ok(plan.contracts)
+	}
+
+	/// A job that ends `plan` for `reason`.
+	fn end_job(plan: PlanId, reason: EndReason) -> Result<Weight, DispatchError> {
+		match Self::do_end(plan, reason) {
+			Ok(contracts) => Ok(T::WeightInfo::plan_end(contracts)),
+			// The plan ended earlier; only the lookup was spent.
+			Err(error) if error == Error::<T>::UnknownPlan.into() => {
+				Ok(T::DbWeight::get().reads(1))
+			}
+			Err(error) => Err(error),
+		}
 	}
 
 	/// The plan's start block came: its contracts begin matching.
@@ -297,7 +441,29 @@ impl<T: Config> Pallet<T> {
 		Self::check_sponsor_counts()?;
 		Self::check_stored_terms()?;
 		Self::check_jobs_pending()?;
+		Self::check_feed_index()?;
 		Self::check_deposits_held()
+	}
+
+	/// Every live plan is listed under its feed, and each feed's count is its number of plans.
+	fn check_feed_index() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut counts = alloc::collections::BTreeMap::<[u8; 32], u32>::new();
+		for (id, plan) in Plans::<T>::iter() {
+			ensure!(
+				FeedPlans::<T>::contains_key(plan.feed.key, id),
+				"a plan is not under its feed"
+			);
+			counts.entry(plan.feed.key).or_default().saturating_inc();
+		}
+		ensure!(
+			FeedPlans::<T>::iter_keys().all(|(_, id)| Plans::<T>::contains_key(id)),
+			"a feed lists an ended plan"
+		);
+		for (key, count) in FeedPlanCount::<T>::iter() {
+			ensure!(counts.remove(&key) == Some(count), "a feed's plan count is wrong");
+		}
+		ensure!(counts.is_empty(), "a feed's plans are uncounted");
+		Ok(())
 	}
 
 	/// Each sponsor's count of live plans is the number of its plans.
@@ -357,7 +523,7 @@ impl<T: Config> JobHandler for Pallet<T> {
 		let contracts = T::MaxContractsPerPlan::get();
 		Some(match job {
 			PlanJob::Start(_) => T::Hosting::start_weight(contracts),
-			PlanJob::End(_) => T::WeightInfo::plan_end(contracts),
+			PlanJob::End(_) | PlanJob::Forked(_) => T::WeightInfo::plan_end(contracts),
 		})
 	}
 
@@ -365,25 +531,18 @@ impl<T: Config> JobHandler for Pallet<T> {
 		let Job::Plans(plan_job) = job else { return None };
 		Some(match *plan_job {
 			PlanJob::Start(plan) => Self::start(plan).map(|()| Self::job_weight(job)),
-			PlanJob::End(plan) => match Self::do_end(plan, EndReason::Expired) {
-				Ok(contracts) => Ok(T::WeightInfo::plan_end(contracts)),
-				// The plan ended earlier; only the lookup was spent.
-				Err(error) if error == Error::<T>::UnknownPlan.into() => {
-					Ok(T::DbWeight::get().reads(1))
-				}
-				Err(error) => Err(error),
-			},
+			PlanJob::End(plan) => Self::end_job(plan, EndReason::Expired),
+			PlanJob::Forked(plan) => Self::end_job(plan, EndReason::FeedForked),
 		})
 	}
 
 	fn abandon(job: &Job) -> Option<Weight> {
 		let Job::Plans(plan_job) = job else { return None };
 		// A plan whose start or end cannot be carried out ends; what it held is released.
-		let (PlanJob::Start(plan) | PlanJob::End(plan)) = *plan_job;
-		let reason = if matches!(plan_job, PlanJob::End(_)) {
-			EndReason::Expired
-		} else {
-			EndReason::Stalled
+		let (plan, reason) = match *plan_job {
+			PlanJob::Start(plan) => (plan, EndReason::Stalled),
+			PlanJob::End(plan) => (plan, EndReason::Expired),
+			PlanJob::Forked(plan) => (plan, EndReason::FeedForked),
 		};
 		// The failed job is no longer pending: the plan stops naming it.
 		Plans::<T>::mutate(plan, |stored| {
@@ -391,6 +550,8 @@ impl<T: Config> JobHandler for Pallet<T> {
 				match plan_job {
 					PlanJob::Start(_) => stored.start_job = None,
 					PlanJob::End(_) => stored.end_job = None,
+					// The fork's end job is not named by the plan.
+					PlanJob::Forked(_) => {}
 				}
 			}
 		});
@@ -405,7 +566,7 @@ impl<T: Config> JobHandler for Pallet<T> {
 
 	fn is_live(job: &Job) -> Option<bool> {
 		let Job::Plans(job) = job else { return None };
-		let (PlanJob::Start(plan) | PlanJob::End(plan)) = *job;
+		let (PlanJob::Start(plan) | PlanJob::End(plan) | PlanJob::Forked(plan)) = *job;
 		Some(Plans::<T>::contains_key(plan))
 	}
 }
@@ -417,11 +578,15 @@ impl<T: Config> PlanDirectory<T::AccountId> for Pallet<T> {
 			regions: plan.regions.into_inner(),
 			hosters: plan.hosters,
 			min_performance: plan.min_performance,
-			root: plan.feed.root,
+			key: plan.feed.key,
 			length: plan.feed.length,
 			priority: plan.priority,
 			paused: plan.paused,
 		})
+	}
+
+	fn feed(plan_id: PlanId) -> Option<FeedTree> {
+		Plans::<T>::get(plan_id).map(|plan| plan.feed.tree())
 	}
 
 	fn end_plan(plan_id: PlanId, reason: EndReason) -> DispatchResult {

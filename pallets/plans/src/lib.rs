@@ -20,7 +20,10 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use datdot_primitives::{AccountDirectory, ContractManager, EndReason, PlanId, ScheduleJob};
+	use datdot_primitives::{
+		feed::{FeedKey, NodeProof, SignedTree},
+		AccountDirectory, ContractManager, EndReason, PlanId, ScheduleJob,
+	};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, MutateHold},
@@ -82,6 +85,9 @@ pub mod pallet {
 		/// The most live plans one sponsor may have.
 		#[pallet::constant]
 		type MaxPlansPerSponsor: Get<u32>;
+		/// The most live plans of one feed.
+		#[pallet::constant]
+		type MaxPlansPerFeed: Get<u32>;
 		/// Blocks a sponsor must wait between two changes of a plan (update, pause, resume), so
 		/// that the scheduling they trigger cannot be bought in bulk.
 		#[pallet::constant]
@@ -113,6 +119,20 @@ pub mod pallet {
 	pub type SponsorPlans<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
+	/// The live plans of each feed (by key), so that a fork reaches all of them.
+	#[pallet::storage]
+	pub type FeedPlans<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, [u8; 32], Twox64Concat, PlanId, (), OptionQuery>;
+
+	/// How many live plans each feed has.
+	#[pallet::storage]
+	pub type FeedPlanCount<T: Config> = StorageMap<_, Blake2_128Concat, [u8; 32], u32, ValueQuery>;
+
+	/// Feeds whose key signed two conflicting trees: no plan may host them any more.
+	#[pallet::storage]
+	pub type ForkedFeeds<T: Config> =
+		StorageMap<_, Blake2_128Concat, [u8; 32], ForkRecord<BlockNumberFor<T>>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -142,6 +162,27 @@ pub mod pallet {
 			/// The plan.
 			plan: PlanId,
 		},
+		/// A plan moved to a newer signed length of its feed.
+		FeedUpgraded {
+			/// The plan.
+			plan: PlanId,
+			/// The new length.
+			length: u64,
+			/// How many contracts its new ranges were cut into.
+			contracts: u32,
+		},
+		/// A feed's key signed two conflicting trees: its plans end (`EndPlan` with
+		/// `FeedForked`) and it can no longer be hosted.
+		FeedForked {
+			/// The feed's key.
+			key: [u8; 32],
+			/// The fork id both trees were signed on.
+			fork: u64,
+			/// Who showed it.
+			reporter: T::AccountId,
+			/// How many live plans end.
+			plans: u32,
+		},
 		/// A plan ended; its contracts ended before it.
 		EndPlan {
 			/// The plan.
@@ -159,10 +200,34 @@ pub mod pallet {
 		UnknownPlan,
 		/// Only the plan's sponsor may do this.
 		NotSponsor,
-		/// The feed key's signature over root and length does not verify.
+		/// The feed key did not sign this tree hash, length and fork.
 		BadFeedSignature,
-		/// The feed has no chunks.
+		/// The feed's key is not the hash of the default manifest of its signer.
+		WrongManifest,
+		/// The feed has no blocks.
 		EmptyFeed,
+		/// The feed is longer than a Hypercore can be (2^53 − 1 blocks).
+		FeedTooLong,
+		/// The roots are not the roots of the feed's length, or their sizes overflow.
+		WrongRoots,
+		/// The feed's key signed two conflicting trees (see `ForkedFeeds`).
+		FeedForked,
+		/// The feed has `MaxPlansPerFeed` live plans.
+		TooManyPlansForFeed,
+		/// An upgrade must be to a greater length.
+		NotAnUpgrade,
+		/// The upgrade nodes are too few, too many or not the ones the lengths call for.
+		BadUpgradeProof,
+		/// Two trees of different fork ids: a truncation, which Hypercore allows.
+		DifferentForks,
+		/// Trees of different lengths need a node proof to show a conflict.
+		ForkProofRequired,
+		/// The proven node is not a root of the shorter tree.
+		NotARoot,
+		/// The node proof does not hold in the longer tree.
+		BadForkProof,
+		/// The two trees agree: no fork.
+		NotConflicting,
 		/// The plan lists no chunk range.
 		NoRanges,
 		/// The plan lists more ranges than `MaxRanges`.
@@ -214,14 +279,15 @@ pub mod pallet {
 			Self::do_subscribe(who, plan)
 		}
 
-		/// Changes a plan's end block, priority or minimum performance.
+		/// Changes a plan's end block, priority or minimum performance, and moves it to a newer
+		/// signed length of its feed with more ranges to host.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::plan_update())]
+		#[pallet::weight(Pallet::<T>::update_weight(&update))]
 		pub fn plan_update(
 			origin: OriginFor<T>,
 			plan_id: PlanId,
 			update: PlanUpdate<BlockNumberFor<T>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_update(who, plan_id, update)
 		}
@@ -257,6 +323,24 @@ pub mod pallet {
 			ensure!(plan.sponsor == who, Error::<T>::NotSponsor);
 			let contracts = Self::do_end(plan_id, EndReason::Unsubscribed)?;
 			Ok(Some(T::WeightInfo::plan_unsubscribe(contracts)).into())
+		}
+
+		/// Shows that a feed's key signed two trees that cannot both be true of one log: the
+		/// same fork id and either the same length with other roots, or a root of the shorter
+		/// tree that `proof` (a node proof in the longer tree) shows to be different. The feed
+		/// is recorded as forked and every live plan of it ends. Anyone may report.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::feed_fork_report(T::MaxPlansPerFeed::get()))]
+		pub fn feed_fork_report(
+			origin: OriginFor<T>,
+			feed: FeedKey,
+			first: SignedTree,
+			second: SignedTree,
+			proof: Option<NodeProof>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let plans = Self::do_fork_report(who, feed, first, second, proof)?;
+			Ok(Some(T::WeightInfo::feed_fork_report(plans)).into())
 		}
 	}
 

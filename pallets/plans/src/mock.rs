@@ -141,6 +141,7 @@ impl crate::Config for Test {
 	type MaxChunksPerContract = ConstU32<100>;
 	type MaxContractsPerPlan = ConstU32<4>;
 	type MaxPlansPerSponsor = ConstU32<2>;
+	type MaxPlansPerFeed = ConstU32<2>;
 	type ChangeCooldown = frame_support::traits::ConstU64<3>;
 	type WeightInfo = ();
 }

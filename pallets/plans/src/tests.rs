@@ -1,30 +1,37 @@
 //! Unit tests of the plan calls and the plan's end.
 
-use crate::{mock::*, Error, Event, Feed, HoldReason, PlanInput, PlanUpdate, Plans as PlanStore};
+use crate::{
+	mock::*, Error, Event, FeedInput, HoldReason, PlanInput, PlanUpdate, Plans as PlanStore,
+};
+use datdot_primitives::{
+	feed::{FeedKey, Signer},
+	testing::{feed_author, signed_feed},
+};
 use datdot_primitives::{
 	AccountUsage, ChunkRange, EndReason, Job, JobHandler, Performance, PlanDirectory, PlanJob,
 	Priority,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
-use sp_core::{ed25519, Pair, H256};
+use sp_core::Pair;
 use sp_runtime::DispatchError;
 
-fn feed_pair() -> ed25519::Pair {
-	ed25519::Pair::from_seed(&[42; 32])
+/// The test feed at `length` blocks on fork 0, signed by its author.
+fn feed(length: u64) -> FeedInput {
+	FeedInput {
+		key: feed_author().public().0,
+		signer: Signer::Compat,
+		tree: signed_feed(length, 0),
+	}
 }
 
 fn range(start: u32, end: u32) -> ChunkRange {
 	ChunkRange { start, end }
 }
 
-/// A signed plan for a 500-chunk feed, hosting `ranges` in `u3` from block 20.
+/// A plan for a 500-block feed, hosting `ranges` in `u3` from block 20.
 fn plan(ranges: Vec<ChunkRange>) -> PlanInput<u64> {
-	let pair = feed_pair();
-	let feed = Feed { public_key: pair.public().0, root: H256::repeat_byte(7), length: 500 };
-	let signature = pair.sign(&crate::Pallet::<Test>::feed_message(&feed)).0;
 	PlanInput {
-		feed,
-		signature,
+		feed: feed(500),
 		ranges,
 		regions: vec![b"u3".to_vec()],
 		hosters: None,
@@ -71,17 +78,26 @@ fn subscribe_cuts_ranges_into_contracts_and_schedules_start_and_end() {
 fn subscribe_rejects_bad_feeds_without_change() {
 	new_test_ext(|| {
 		let signed = || RuntimeOrigin::signed(ALICE);
-		let mut forged = plan(vec![range(0, 10)]);
-		forged.feed.length = 501;
-		assert_noop!(Plans::plan_subscribe(signed(), forged), Error::<Test>::BadFeedSignature);
+		let mut longer = plan(vec![range(0, 10)]);
+		longer.feed.tree.length = 501;
+		assert_noop!(Plans::plan_subscribe(signed(), longer), Error::<Test>::WrongRoots);
+		let mut other_fork = plan(vec![range(0, 10)]);
+		other_fork.feed.tree.fork = 1;
+		assert_noop!(Plans::plan_subscribe(signed(), other_fork), Error::<Test>::BadFeedSignature);
 		let mut other_key = plan(vec![range(0, 10)]);
-		other_key.feed.public_key = [3; 32];
+		other_key.feed.key = [3; 32];
 		assert_noop!(Plans::plan_subscribe(signed(), other_key), Error::<Test>::BadFeedSignature);
 		let mut garbage = plan(vec![range(0, 10)]);
-		garbage.signature = [0; 64];
+		garbage.feed.tree.signature = [0; 64];
 		assert_noop!(Plans::plan_subscribe(signed(), garbage), Error::<Test>::BadFeedSignature);
+		let mut changed = plan(vec![range(0, 10)]);
+		changed.feed.tree.roots[0].hash[0] ^= 1;
+		assert_noop!(Plans::plan_subscribe(signed(), changed), Error::<Test>::BadFeedSignature);
+		let mut huge = plan(vec![range(0, 10)]);
+		huge.feed.tree.length = 1 << 53;
+		assert_noop!(Plans::plan_subscribe(signed(), huge), Error::<Test>::FeedTooLong);
 		let mut empty = plan(vec![range(0, 10)]);
-		empty.feed.length = 0;
+		empty.feed.tree = signed_feed(0, 0);
 		assert_noop!(Plans::plan_subscribe(signed(), empty), Error::<Test>::EmptyFeed);
 	});
 }
@@ -187,6 +203,7 @@ fn update_moves_the_end_job_and_changes_terms() {
 			end: Some(Some(90)),
 			priority: Some(Priority::High),
 			min_performance: Some(Performance { max_latency_ms: 50, min_bandwidth_kbps: 1 }),
+			upgrade: None,
 		};
 		System::set_block_number(13);
 		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, update));
@@ -203,7 +220,8 @@ fn update_moves_the_end_job_and_changes_terms() {
 			]
 		);
 		// Removing the end cancels its job and schedules none.
-		let no_end = PlanUpdate { end: Some(None), priority: None, min_performance: None };
+		let no_end =
+			PlanUpdate { upgrade: None, end: Some(None), priority: None, min_performance: None };
 		System::set_block_number(16);
 		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, no_end));
 		assert_eq!(PlanStore::<Test>::get(0).unwrap().end_job, None);
@@ -213,7 +231,12 @@ fn update_moves_the_end_job_and_changes_terms() {
 #[test]
 fn update_rejects_strangers_and_bad_ends_without_change() {
 	new_test_ext(|| {
-		let keep = PlanUpdate { end: None, priority: Some(Priority::Low), min_performance: None };
+		let keep = PlanUpdate {
+			upgrade: None,
+			end: None,
+			priority: Some(Priority::Low),
+			min_performance: None,
+		};
 		assert_noop!(
 			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, keep.clone()),
 			Error::<Test>::UnknownPlan
@@ -224,7 +247,12 @@ fn update_rejects_strangers_and_bad_ends_without_change() {
 			Error::<Test>::NotSponsor
 		);
 		System::set_block_number(13);
-		let early = PlanUpdate { end: Some(Some(15)), priority: None, min_performance: None };
+		let early = PlanUpdate {
+			upgrade: None,
+			end: Some(Some(15)),
+			priority: None,
+			min_performance: None,
+		};
 		assert_noop!(
 			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, early),
 			Error::<Test>::InvalidEnd
@@ -346,8 +374,12 @@ fn sponsors_cannot_take_the_reserved_priority() {
 		);
 		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
 		System::set_block_number(13);
-		let raise =
-			PlanUpdate { end: None, priority: Some(Priority::Critical), min_performance: None };
+		let raise = PlanUpdate {
+			upgrade: None,
+			end: None,
+			priority: Some(Priority::Critical),
+			min_performance: None,
+		};
 		assert_noop!(
 			Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, raise),
 			Error::<Test>::ReservedPriority
@@ -359,8 +391,12 @@ fn sponsors_cannot_take_the_reserved_priority() {
 fn changes_are_rate_limited_so_reschedules_cannot_be_bought_in_bulk() {
 	new_test_ext(|| {
 		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
-		let move_end =
-			|end| PlanUpdate { end: Some(Some(end)), priority: None, min_performance: None };
+		let move_end = |end| PlanUpdate {
+			upgrade: None,
+			end: Some(Some(end)),
+			priority: None,
+			min_performance: None,
+		};
 		System::set_block_number(13);
 		assert_ok!(Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, move_end(40)));
 		for _ in 0..100 {
@@ -389,5 +425,271 @@ fn a_failing_start_is_abandoned_by_ending_the_plan() {
 		System::assert_last_event(Event::EndPlan { plan: 0, reason: EndReason::Stalled }.into());
 		assert_eq!(held(ALICE), 0);
 		assert!(!Plans::in_use(&ALICE));
+	});
+}
+
+/// An upgrade of the test feed from `from` to `to` blocks hosting `ranges` as well.
+fn upgrade_to(from: u64, to: u64, ranges: Vec<ChunkRange>) -> PlanUpdate<u64> {
+	let grown = datdot_primitives::testing::feed_log(to);
+	PlanUpdate {
+		end: None,
+		priority: None,
+		min_performance: None,
+		upgrade: Some(crate::FeedUpgrade {
+			length: to,
+			nodes: grown.upgrade_nodes(from),
+			signature: signed_feed(to, 0).signature,
+			ranges,
+		}),
+	}
+}
+
+#[test]
+fn an_upgrade_moves_the_plan_to_the_longer_feed_and_hosts_new_ranges() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		System::set_block_number(13);
+		assert_ok!(Plans::plan_update(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			upgrade_to(500, 777, vec![range(500, 600), range(700, 777)])
+		));
+		System::assert_last_event(
+			Event::FeedUpgraded { plan: 0, length: 777, contracts: 2 }.into(),
+		);
+		let stored = PlanStore::<Test>::get(0).unwrap();
+		assert_eq!(stored.feed.tree(), {
+			let tree = signed_feed(777, 0);
+			datdot_primitives::feed::FeedTree { length: 777, fork: 0, roots: tree.roots }
+		});
+		assert_eq!(stored.ranges.to_vec(), vec![range(0, 10), range(500, 600), range(700, 777)]);
+		assert_eq!(stored.contracts, 3);
+		assert_eq!(held(ALICE), 20 + 3 * 5);
+		// The plan has not started: its new contracts wait for the start like the others.
+		assert_eq!(calls().last(), Some(&Call::Open(0, vec![range(500, 600), range(700, 777)])));
+		assert_eq!(Plans::terms(0).map(|t| t.length), Some(777));
+	});
+}
+
+#[test]
+fn an_upgrade_of_a_started_plan_starts_matching_for_its_new_contracts() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		System::set_block_number(20);
+		assert_eq!(Plans::execute(&Job::Plans(PlanJob::Start(0))).map(|r| r.is_ok()), Some(true));
+		assert_ok!(Plans::plan_update(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			upgrade_to(500, 501, vec![range(500, 501)])
+		));
+		let tail = calls().split_off(calls().len() - 2);
+		assert_eq!(tail, vec![Call::Open(0, vec![range(500, 501)]), Call::Start(0)]);
+		// An upgrade without new ranges only moves the tree forward.
+		System::set_block_number(23);
+		assert_ok!(Plans::plan_update(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			upgrade_to(501, 640, vec![])
+		));
+		assert_eq!(PlanStore::<Test>::get(0).map(|p| (p.feed.length, p.contracts)), Some((640, 2)));
+	});
+}
+
+#[test]
+fn a_bad_upgrade_changes_nothing() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		System::set_block_number(13);
+		let update = |u: PlanUpdate<u64>| Plans::plan_update(RuntimeOrigin::signed(ALICE), 0, u);
+		let with = |change: &dyn Fn(&mut crate::FeedUpgrade)| {
+			let mut u = upgrade_to(500, 777, vec![range(500, 510)]);
+			change(u.upgrade.as_mut().unwrap());
+			u
+		};
+		assert_noop!(update(with(&|u| u.length = 500)), Error::<Test>::NotAnUpgrade);
+		assert_noop!(
+			update(with(&|u| {
+				u.nodes.pop();
+			})),
+			Error::<Test>::BadUpgradeProof
+		);
+		assert_noop!(update(with(&|u| u.nodes[0].index += 2)), Error::<Test>::BadUpgradeProof);
+		assert_noop!(update(with(&|u| u.nodes[0].hash[0] ^= 1)), Error::<Test>::BadFeedSignature);
+		assert_noop!(update(with(&|u| u.signature[9] ^= 1)), Error::<Test>::BadFeedSignature);
+		assert_noop!(update(with(&|u| u.length = 1 << 53)), Error::<Test>::FeedTooLong);
+		// A truncated feed signs another fork: the plan's tree cannot be upgraded to it.
+		assert_noop!(
+			update(with(&|u| u.signature = signed_feed(777, 1).signature)),
+			Error::<Test>::BadFeedSignature
+		);
+		assert_noop!(
+			update(with(&|u| u.ranges = vec![range(5, 20)])),
+			Error::<Test>::RangesOverlap
+		);
+		assert_noop!(
+			update(with(&|u| u.ranges = vec![range(770, 778)])),
+			Error::<Test>::RangeOutOfFeed
+		);
+		// Four contracts at most: one held, 400 blocks cut into four more.
+		assert_noop!(
+			update(with(&|u| u.ranges = vec![range(300, 700)])),
+			Error::<Test>::TooManyContracts
+		);
+		assert_noop!(
+			Plans::plan_update(RuntimeOrigin::signed(BOB), 0, upgrade_to(500, 777, vec![])),
+			Error::<Test>::NotSponsor
+		);
+	});
+}
+
+/// The test feed's author signs `length` blocks of which those from `from` on differ.
+fn rewritten(
+	length: u64,
+	from: u64,
+) -> (
+	datdot_primitives::feed::SignedTree,
+	datdot_primitives::feed::TreeBuilder<impl Fn(u64) -> Vec<u8>>,
+) {
+	let log = datdot_primitives::feed::TreeBuilder::new(length, move |i| {
+		let mut block = datdot_primitives::testing::feed_block(i);
+		if i >= from {
+			block.push(0xff);
+		}
+		block
+	});
+	let tree = datdot_primitives::feed::SignedTree {
+		length,
+		fork: 0,
+		roots: log.roots(),
+		signature: feed_author().sign(&log.signable(0)).0,
+	};
+	(tree, log)
+}
+
+#[test]
+fn a_reported_fork_ends_every_plan_of_the_feed_and_bars_it() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(BOB), plan(vec![range(0, 10)])));
+		let key = feed_author().public().0;
+		let (other, _) = rewritten(500, 499);
+		assert_ok!(Plans::feed_fork_report(
+			RuntimeOrigin::signed(STRANGER),
+			FeedKey::compat(key),
+			signed_feed(500, 0),
+			other,
+			None
+		));
+		System::assert_last_event(
+			Event::FeedForked { key, fork: 0, reporter: STRANGER, plans: 2 }.into(),
+		);
+		let mut scheduled: Vec<_> = calls()
+			.into_iter()
+			.filter_map(|c| match c {
+				Call::Schedule(at, Job::Plans(PlanJob::Forked(plan)), _) => Some((at, plan)),
+				_ => None,
+			})
+			.collect();
+		scheduled.sort();
+		assert_eq!(scheduled, vec![(11, 0), (11, 1)]);
+		assert_eq!(Plans::execute(&Job::Plans(PlanJob::Forked(0))).map(|r| r.is_ok()), Some(true));
+		System::assert_last_event(Event::EndPlan { plan: 0, reason: EndReason::FeedForked }.into());
+		assert_eq!(crate::FeedPlanCount::<Test>::get(key), 1);
+		// The feed can no longer be hosted, nor reported twice.
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])),
+			Error::<Test>::FeedForked
+		);
+		let (other, _) = rewritten(500, 3);
+		assert_noop!(
+			Plans::feed_fork_report(
+				RuntimeOrigin::signed(STRANGER),
+				FeedKey::compat(key),
+				signed_feed(500, 0),
+				other,
+				None
+			),
+			Error::<Test>::FeedForked
+		);
+	});
+}
+
+#[test]
+fn a_longer_tree_that_rewrites_the_feed_is_a_fork_an_extension_is_not() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		let key = feed_author().public().0;
+		let report = |second, proof| {
+			Plans::feed_fork_report(
+				RuntimeOrigin::signed(BOB),
+				FeedKey::compat(key),
+				signed_feed(500, 0),
+				second,
+				proof,
+			)
+		};
+		// 500 = 256 + 128 + 64 + 32 + 16 + 4: the root over blocks 496..500 is node 995.
+		let honest = datdot_primitives::testing::feed_log(600);
+		assert_noop!(
+			report(signed_feed(600, 0), Some(honest.node_proof(0, 995))),
+			Error::<Test>::NotConflicting
+		);
+		assert_noop!(report(signed_feed(600, 0), None), Error::<Test>::ForkProofRequired);
+		assert_noop!(
+			report(signed_feed(600, 0), Some(honest.node_proof(0, 993))),
+			Error::<Test>::NotARoot
+		);
+		let mut bent = honest.node_proof(0, 995);
+		bent.nodes[1].hash[0] ^= 1;
+		assert_noop!(report(signed_feed(600, 0), Some(bent)), Error::<Test>::BadForkProof);
+		let mut truncated = signed_feed(600, 1);
+		truncated.fork = 1;
+		assert_noop!(report(truncated, None), Error::<Test>::DifferentForks);
+		let (other, log) = rewritten(600, 497);
+		assert_ok!(report(other, Some(log.node_proof(0, 995))));
+		assert!(crate::ForkedFeeds::<Test>::contains_key(key));
+	});
+}
+
+#[test]
+fn a_feed_holds_at_most_max_plans_per_feed() {
+	new_test_ext(|| {
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), plan(vec![range(0, 10)])));
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(BOB), plan(vec![range(0, 10)])),
+			Error::<Test>::TooManyPlansForFeed
+		);
+		assert_ok!(Plans::plan_unsubscribe(RuntimeOrigin::signed(ALICE), 0));
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(BOB), plan(vec![range(0, 10)])));
+	});
+}
+
+#[test]
+fn a_core_with_the_default_manifest_is_hosted_under_its_manifest_key() {
+	new_test_ext(|| {
+		let public_key = feed_author().public().0;
+		let feed_key = FeedKey::default_manifest(public_key);
+		let log = datdot_primitives::testing::feed_log(500);
+		let signable = datdot_primitives::feed::hash::manifest_signable(
+			&feed_key.key,
+			&log.tree_hash(),
+			500,
+			0,
+		);
+		let tree = datdot_primitives::feed::SignedTree {
+			signature: feed_author().sign(&signable).0,
+			..signed_feed(500, 0)
+		};
+		let mut input = plan(vec![range(0, 10)]);
+		input.feed = FeedInput { key: feed_key.key, signer: feed_key.signer, tree: tree.clone() };
+		let mut wrong_key = input.clone();
+		wrong_key.feed.key = public_key;
+		assert_noop!(
+			Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), wrong_key),
+			Error::<Test>::WrongManifest
+		);
+		assert_ok!(Plans::plan_subscribe(RuntimeOrigin::signed(ALICE), input));
+		assert_eq!(Plans::terms(0).map(|t| t.key), Some(feed_key.key));
 	});
 }

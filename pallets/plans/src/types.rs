@@ -3,35 +3,89 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{ChunkIndex, ChunkRange, JobId, Performance, Priority, Region};
+use datdot_primitives::{
+	feed::{FeedKey, FeedTree, Node, SignedTree, Signer, MAX_ROOTS},
+	ChunkRange, JobId, Performance, Priority, Region,
+};
 use frame_support::{
-	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	traits::{ConstU32, Get},
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
-use sp_core::H256;
 
-/// A feed as the plan names it.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
+/// A plan's feed: a Hypercore, named by its key, at the latest signed tree the chain verified.
+/// Storage proofs of the plan's contracts are checked against these roots.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Feed {
-	/// The feed's ed25519 public key.
-	pub public_key: [u8; 32],
-	/// The Merkle root of its chunks (`binary-merkle-tree`, BLAKE2-256; see `docs/API.md`).
-	pub root: H256,
-	/// Its length in chunks.
-	pub length: ChunkIndex,
+	/// The Hypercore's key (`core.key`), which names it.
+	pub key: [u8; 32],
+	/// Who signs its trees.
+	pub signer: Signer,
+	/// The signed length in blocks.
+	pub length: u64,
+	/// The signed fork id.
+	pub fork: u64,
+	/// The roots at that length, left to right.
+	pub roots: BoundedVec<Node, ConstU32<MAX_ROOTS>>,
+	/// The key's signature over the tree hash of the roots, the length and the fork.
+	pub signature: [u8; 64],
+}
+
+impl Feed {
+	/// The tree the proof pallet checks answers against.
+	pub fn tree(&self) -> FeedTree {
+		FeedTree { length: self.length, fork: self.fork, roots: self.roots.to_vec() }
+	}
+
+	/// The key with its signer, as the verifier takes it.
+	pub fn feed_key(&self) -> FeedKey {
+		FeedKey { key: self.key, signer: self.signer }
+	}
+}
+
+/// A Hypercore as `plan_subscribe` and `plan_update` take it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct FeedInput {
+	/// The Hypercore's key (`core.key`).
+	pub key: [u8; 32],
+	/// Who signs its trees: `Compat` when the key is the signer's public key, or the public key
+	/// of a core with Hypercore's default manifest (`core.keyPair.publicKey`).
+	pub signer: Signer,
+	/// Its signed tree: length, fork, roots and the key's signature (see `docs/API.md`).
+	pub tree: SignedTree,
+}
+
+/// A newer signed length of a plan's feed: the log grew.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct FeedUpgrade {
+	/// The new length, above the plan's.
+	pub length: u64,
+	/// Hypercore's upgrade nodes from the plan's length to `length`
+	/// (`core.proof({ upgrade: { start, length } })`'s `upgrade.nodes`).
+	pub nodes: Vec<Node>,
+	/// The key's signature of the tree at `length`, on the plan's fork.
+	pub signature: [u8; 64],
+	/// Block ranges to host as well (may be empty): within `length`, ascending, not
+	/// overlapping each other or the plan's ranges.
+	pub ranges: Vec<ChunkRange>,
+}
+
+/// A feed whose key signed two conflicting trees.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct ForkRecord<BlockNumber> {
+	/// The fork id both trees were signed on.
+	pub fork: u64,
+	/// When the evidence was recorded.
+	pub at: BlockNumber,
 }
 
 /// What `plan_subscribe` takes. Lists are plain vectors so that too many entries get a named
 /// error instead of failing to decode.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct PlanInput<BlockNumber> {
-	/// The feed.
-	pub feed: Feed,
-	/// The feed key's ed25519 signature over the feed statement (see `docs/API.md`).
-	pub signature: [u8; 64],
-	/// The chunk ranges to host: non-empty, within the feed, ascending and not overlapping.
+	/// The feed: a Hypercore's key and signed tree.
+	pub feed: FeedInput,
+	/// The block ranges to host: non-empty, within the feed, ascending and not overlapping.
 	pub ranges: Vec<ChunkRange>,
 	/// The regions to host in (geohash prefixes).
 	pub regions: Vec<Vec<u8>>,
@@ -56,6 +110,8 @@ pub struct PlanUpdate<BlockNumber> {
 	pub priority: Option<Priority>,
 	/// A new minimum performance.
 	pub min_performance: Option<Performance>,
+	/// A newer signed length of the feed, with more ranges to host.
+	pub upgrade: Option<FeedUpgrade>,
 }
 
 /// A stored plan.

@@ -16,6 +16,12 @@ use frame_support::{
 pub trait WeightInfo {
 	fn plan_subscribe(c: u32) -> Weight;
 	fn plan_update() -> Weight;
+	/// `plan_update` with an upgrade of the feed (the most upgrade nodes) whose new ranges cut
+	/// into `c` contracts; starting them is `ContractManager::start_weight`.
+	fn plan_upgrade(c: u32) -> Weight;
+	/// `feed_fork_report` (two signed trees and a node proof of the deepest kind) for a feed of
+	/// `p` live plans.
+	fn feed_fork_report(p: u32) -> Weight;
 	fn plan_pause(c: u32) -> Weight;
 	fn plan_resume(c: u32) -> Weight;
 	fn plan_unsubscribe(c: u32) -> Weight;
@@ -31,6 +37,16 @@ impl WeightInfo for () {
 	}
 	fn plan_update() -> Weight {
 		RocksDbWeight::get().reads_writes(3, 4)
+	}
+	fn plan_upgrade(c: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(4, 5)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 2).saturating_mul(c.into()))
+	}
+	fn feed_fork_report(p: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(2, 1)
+			.saturating_add(RocksDbWeight::get().reads_writes(2, 3).saturating_mul(p.into()))
 	}
 	fn plan_pause(c: u32) -> Weight {
 		RocksDbWeight::get()

@@ -10,7 +10,7 @@ extern crate alloc;
 #[cfg(feature = "testing")]
 extern crate std;
 
-pub mod proof;
+pub mod feed;
 mod region;
 pub mod signing;
 #[cfg(feature = "testing")]

@@ -10,8 +10,6 @@ use codec::Encode;
 use sp_core::ed25519;
 use sp_runtime::traits::Verify;
 
-/// A feed key's statement of its feed's root and length.
-pub const FEED_TAG: &[u8; 14] = b"datdot/feed/v1";
 /// A hoster's statement that it holds its copy of a contract's range.
 pub const SETUP_TAG: &[u8; 15] = b"datdot/setup/v1";
 /// A hoster's statement that an attestor reached it for a benchmark.

@@ -15,8 +15,9 @@ use sp_runtime::{
 };
 
 use crate::{
-	AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, Job, JobId, Performance,
-	PlanDirectory, PlanId, PlanTerms, Priority, Rating, Ratings, Region, Role, ScheduleJob,
+	feed::FeedTree, AccountDirectory, ChunkRange, ContractId, ContractManager, EndReason, Job,
+	JobId, Performance, PlanDirectory, PlanId, PlanTerms, Priority, Rating, Ratings, Region, Role,
+	ScheduleJob,
 };
 
 /// The account type of the mock runtimes.
@@ -27,6 +28,8 @@ pub type AccountId = u64;
 pub struct Doubles {
 	/// Live plans.
 	pub plans: BTreeMap<PlanId, PlanTerms<AccountId>>,
+	/// The verified feed trees of those plans.
+	pub feeds: BTreeMap<PlanId, FeedTree>,
 	/// Plans ended through `PlanDirectory::end_plan`, in order.
 	pub ended_plans: Vec<(PlanId, EndReason)>,
 	/// Accounts that do not exist (every other one does).
@@ -132,6 +135,9 @@ impl<M: ContractManager<AccountId>> PlanDirectory<AccountId> for MockPlans<M> {
 	fn terms(plan: PlanId) -> Option<PlanTerms<AccountId>> {
 		doubles(|d| d.plans.get(&plan).cloned())
 	}
+	fn feed(plan: PlanId) -> Option<FeedTree> {
+		doubles(|d| d.plans.contains_key(&plan).then(|| d.feeds.get(&plan).cloned()).flatten())
+	}
 	fn end_plan(plan: PlanId, reason: EndReason) -> DispatchResult {
 		if doubles(|d| d.plans.get(&plan).is_none()) {
 			return Err(DispatchError::Other("unknown plan"));
@@ -223,5 +229,33 @@ pub struct TestRandomness;
 impl Randomness<H256, u64> for TestRandomness {
 	fn random(subject: &[u8]) -> (H256, u64) {
 		(BlakeTwo256::hash(subject), doubles(|d| d.now))
+	}
+}
+
+/// The key pair of the test feeds' author.
+pub fn feed_author() -> sp_core::ed25519::Pair {
+	sp_core::ed25519::Pair::from_seed(&[42; 32])
+}
+
+/// Block `index` of the test feeds: a few bytes that differ from block to block.
+pub fn feed_block(index: u64) -> Vec<u8> {
+	let mut block = b"datdot test block ".to_vec();
+	block.extend_from_slice(&index.to_le_bytes()[..(index % 8) as usize + 1]);
+	block
+}
+
+/// The test feed of `length` blocks: [`feed_block`]s.
+pub fn feed_log(length: u64) -> crate::feed::TreeBuilder<fn(u64) -> Vec<u8>> {
+	crate::feed::TreeBuilder::new(length, feed_block as fn(u64) -> Vec<u8>)
+}
+
+/// The test feed's tree at `length` blocks and `fork`, signed by [`feed_author`].
+pub fn signed_feed(length: u64, fork: u64) -> crate::feed::SignedTree {
+	let log = feed_log(length);
+	crate::feed::SignedTree {
+		length,
+		fork,
+		roots: log.roots(),
+		signature: feed_author().sign(&log.signable(fork)).0,
 	}
 }

@@ -6,13 +6,12 @@
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::weights::Weight;
-use sp_core::H256;
 use sp_runtime::traits::{BlakeTwo256, Hash};
 use sp_runtime::{DispatchError, DispatchResult};
 
 use crate::{
-	ChunkIndex, ChunkRange, ContractId, ContractStatus, EndReason, Job, JobId, Performance, PlanId,
-	Priority, Rating, Region, Role,
+	feed::FeedTree, ChunkRange, ContractId, ContractStatus, EndReason, Job, JobId, Performance,
+	PlanId, Priority, Rating, Region, Role,
 };
 
 /// Puts jobs in the scheduler's calendar or queue (implemented by the `Scheduler` pallet).
@@ -167,10 +166,10 @@ pub struct PlanTerms<AccountId> {
 	pub hosters: u8,
 	/// The minimum performance of hosters, in the region of the position.
 	pub min_performance: Performance,
-	/// Merkle root of the feed's chunks.
-	pub root: H256,
-	/// The feed's length in chunks.
-	pub length: ChunkIndex,
+	/// The feed's (Hypercore's) ed25519 public key.
+	pub key: [u8; 32],
+	/// The feed's length in blocks, as its signed tree the plan holds says.
+	pub length: u64,
 	/// How urgent the plan's jobs are.
 	pub priority: Priority,
 	/// Whether the sponsor paused it.
@@ -181,6 +180,8 @@ pub struct PlanTerms<AccountId> {
 pub trait PlanDirectory<AccountId> {
 	/// The plan's terms, if it is live.
 	fn terms(plan: PlanId) -> Option<PlanTerms<AccountId>>;
+	/// The verified tree of the plan's feed, if the plan is live.
+	fn feed(plan: PlanId) -> Option<FeedTree>;
 	/// Ends a live plan for `reason`: its contracts end, then `EndPlan` is emitted.
 	fn end_plan(plan: PlanId, reason: EndReason) -> DispatchResult;
 }
@@ -283,17 +284,18 @@ pub trait BenchmarkHelper<AccountId> {
 	fn account(who: &AccountId, location: &[u8]);
 	/// Registers `who` (with an account) as `role` serving `region` with `capacity` jobs.
 	fn provider(who: &AccountId, role: Role, region: &[u8], capacity: u32);
-	/// Publishes a plan of `sponsor` (who gets an account) for a feed of `length` chunks with
-	/// Merkle root `root`, whose ranges cut into `contracts` contracts of `hosters` hosters each,
-	/// in `region`, starting now. One contract covers the feed's first 64 chunks (or all, if
-	/// fewer); more contracts cover one chunk each. Returns the plan.
+	/// Publishes a plan of `sponsor` (who gets an account) for the feed
+	/// [`crate::feed::benchmark_feed`]`(length, block_size)`, signed by `sponsor`'s key, whose
+	/// ranges cut into `contracts` contracts of `hosters` hosters each, in `region`, starting
+	/// now. One contract covers the feed's first 64 blocks (or all, if fewer); more contracts
+	/// cover one block each. Returns the plan.
 	fn plan(
 		sponsor: &AccountId,
 		contracts: u32,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> PlanId;
 	/// Publishes a plan like `plan` of `contracts` contracts and runs matching and setup with
 	/// fresh providers, so every contract is active with `hosters` hosters, every hoster has an
@@ -304,8 +306,8 @@ pub trait BenchmarkHelper<AccountId> {
 		contracts: u32,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> PlanId;
 	/// Publishes a one-contract plan like `plan` and runs matching and setup with fresh
 	/// providers, so the contract is active with `hosters` hosters. Returns the contract.
@@ -313,8 +315,8 @@ pub trait BenchmarkHelper<AccountId> {
 		sponsor: &AccountId,
 		hosters: u8,
 		region: &[u8],
-		root: H256,
-		length: ChunkIndex,
+		length: u64,
+		block_size: u32,
 	) -> ContractId;
 	/// Signs `message` with the signing key of `who`'s account.
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64];

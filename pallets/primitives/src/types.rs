@@ -130,6 +130,8 @@ pub enum EndReason {
 	/// The chain's own work on it failed every retry; it ended cleanly instead of staying
 	/// half-served (see the scheduler's `JobFailed` events for why).
 	Stalled,
+	/// The feed's key signed two conflicting trees (`Plans::FeedForked`).
+	FeedForked,
 }
 
 /// How urgent a job is: the queue runs higher levels first, FIFO within a level.
@@ -193,6 +195,8 @@ pub enum PlanJob {
 	Start(PlanId),
 	/// A plan's end block came.
 	End(PlanId),
+	/// A plan's feed was shown to be forked: the plan ends.
+	Forked(PlanId),
 }
 
 /// The jobs of the `Hosting` pallet.
@@ -287,10 +291,11 @@ pub enum Job {
 impl Job {
 	/// One job of every kind (with id 0), for checks that must cover them all, such as the
 	/// scheduler's `integrity_test` that every worst case fits a block.
-	pub fn every_kind() -> [Job; 10] {
+	pub fn every_kind() -> [Job; 11] {
 		[
 			Job::Plans(PlanJob::Start(0)),
 			Job::Plans(PlanJob::End(0)),
+			Job::Plans(PlanJob::Forked(0)),
 			Job::Hosting(HostingJob::RetryMatching(0)),
 			Job::Hosting(HostingJob::MatchingDeadline(0)),
 			Job::Hosting(HostingJob::SetupDeadline(0)),
@@ -308,14 +313,15 @@ impl Job {
 		match self {
 			Job::Plans(PlanJob::Start(_)) => 0,
 			Job::Plans(PlanJob::End(_)) => 1,
-			Job::Hosting(HostingJob::RetryMatching(_)) => 2,
-			Job::Hosting(HostingJob::MatchingDeadline(_)) => 3,
-			Job::Hosting(HostingJob::SetupDeadline(_)) => 4,
-			Job::Hosting(HostingJob::RetryRepair(_)) => 5,
-			Job::Proofs(ProofJob::Challenge(_)) => 6,
-			Job::Proofs(ProofJob::Deadline(_)) => 7,
-			Job::Benchmarks(BenchmarkJob::Measure(_)) => 8,
-			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 9,
+			Job::Plans(PlanJob::Forked(_)) => 2,
+			Job::Hosting(HostingJob::RetryMatching(_)) => 3,
+			Job::Hosting(HostingJob::MatchingDeadline(_)) => 4,
+			Job::Hosting(HostingJob::SetupDeadline(_)) => 5,
+			Job::Hosting(HostingJob::RetryRepair(_)) => 6,
+			Job::Proofs(ProofJob::Challenge(_)) => 7,
+			Job::Proofs(ProofJob::Deadline(_)) => 8,
+			Job::Benchmarks(BenchmarkJob::Measure(_)) => 9,
+			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 10,
 		}
 	}
 }

@@ -1,53 +1,26 @@
 //! Benchmarks of the proof calls and jobs, run on the real runtime.
 
 use super::*;
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use datdot_primitives::{
-	BenchmarkHelper, ChunkIndex, ContractId, Job, JobHandler, ProofJob, Ratings,
+	feed::{benchmark_feed, FeedTree, MAX_PROOF_NODES},
+	BenchmarkHelper, ContractId, Job, JobHandler, ProofJob, Ratings,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
-use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
-/// The contract's chunks: the first 64 of the feed, a perfect subtree of 6 levels.
-const LEAVES: ChunkIndex = 64;
-/// The feed is as long as a feed can be, so every path has the most siblings (32).
-const FEED_LENGTH: ChunkIndex = ChunkIndex::MAX;
 
-fn leaf(index: ChunkIndex, size: u32) -> Vec<u8> {
-	vec![index as u8; size as usize]
+/// A feed of `2^depth` blocks: one root, so every block's proof holds `depth` nodes.
+fn feed_length(depth: u32) -> u64 {
+	1u64 << depth
 }
 
-fn leaves(size: u32) -> Vec<Vec<u8>> {
-	(0..LEAVES).map(|i| leaf(i, size)).collect()
-}
-
-/// The siblings above the first 64 leaves, levels 6 to 31: the rest of the feed, which the
-/// benchmark never needs to hold.
-fn spine() -> Vec<H256> {
-	(6u8..32).map(H256::repeat_byte).collect()
-}
-
-fn root(size: u32) -> H256 {
-	spine().iter().fold(datdot_primitives::proof::merkle_root(&leaves(size)), |node, sibling| {
-		let mut pair = node.as_bytes().to_vec();
-		pair.extend_from_slice(sibling.as_bytes());
-		<datdot_primitives::proof::NodeHasher as sp_core::Hasher>::hash(&pair)
-	})
-}
-
-/// The path of chunk `index` (< 64) in the full-length feed: 32 siblings.
-fn path(index: ChunkIndex, size: u32) -> Vec<H256> {
-	let mut path = datdot_primitives::proof::merkle_path(&leaves(size), index);
-	path.extend(spine());
-	path
-}
-
-fn active<T: Config>(hosters: u32, size: u32) -> ContractId {
+/// A contract over the first blocks of a feed of `2^depth` blocks of `size` bytes.
+fn active<T: Config>(hosters: u32, size: u32, depth: u32) -> ContractId {
 	let sponsor: T::AccountId = account("sponsor", 0, 0);
-	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, root(size), FEED_LENGTH)
+	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, feed_length(depth), size)
 }
 
 #[benchmarks]
@@ -56,46 +29,67 @@ mod benchmarks {
 
 	#[benchmark]
 	fn proof_of_storage_request(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
-		let contract = active::<T>(h, 1);
+		let contract = active::<T>(h, 1, 10);
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), ChallengeRequest { contract });
 		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
 	}
 
+	/// An answer of `c` blocks of `s` bytes from a feed of `2^d` blocks: proofs of `d` nodes.
 	#[benchmark]
 	fn proof_of_storage_response(
 		c: Linear<1, { T::ChunksPerChallenge::get() }>,
 		s: Linear<1, { T::MaxChunkSize::get() }>,
+		d: Linear<2, MAX_PROOF_NODES>,
 	) -> Result<(), BenchmarkError> {
-		let contract = active::<T>(1, s);
+		let contract = active::<T>(1, s, d);
 		let challenged = Pallet::<T>::challenge_contract(contract)?;
 		assert_eq!(challenged, 1);
 		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
 			.next()
 			.ok_or(BenchmarkError::Stop("no challenge"))?;
 		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
-		let chunks = challenge
+		let log = benchmark_feed(feed_length(d), s);
+		let blocks = challenge
 			.chunks
 			.iter()
 			.take(c as usize)
-			.map(|index| ChunkProof { index: *index, data: leaf(*index, s), path: path(*index, s) })
+			.map(|index| log.block_proof(0, u64::from(*index)))
 			.collect::<Vec<_>>();
-		// A challenge asks for `ChunksPerChallenge` chunks; answer as many as `c` allows.
+		assert!(blocks.iter().all(|block| block.nodes.len() == d as usize));
+		// A challenge asks for `ChunksPerChallenge` blocks; answer as many as `c` allows.
 		Challenges::<T>::mutate(id, |open| {
 			if let Some(open) = open {
 				open.chunks.truncate(c as usize);
 			}
 		});
 		#[extrinsic_call]
-		_(RawOrigin::Signed(hoster), StorageProof { challenge: id, chunks });
+		_(
+			RawOrigin::Signed(hoster),
+			StorageProof { challenge: id, length: feed_length(d), blocks },
+		);
 		assert!(Challenges::<T>::get(id).is_none());
 		Ok(())
 	}
 
+	/// The Hypercore verifier alone: a block of `s` bytes from a feed of `2^d` blocks.
+	#[benchmark]
+	fn verify_block(s: Linear<1, { T::MaxChunkSize::get() }>, d: Linear<2, MAX_PROOF_NODES>) {
+		let log = benchmark_feed(feed_length(d), s);
+		let tree = FeedTree { length: log.length(), fork: 0, roots: log.roots() };
+		let proof = log.block_proof(0, 1);
+		let verified;
+		#[block]
+		{
+			verified = tree.verify(&proof);
+		}
+		assert_eq!(verified, Ok(()));
+	}
+
 	#[benchmark]
 	fn storage_challenge(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
-		let contract = active::<T>(h, 1);
+		let contract = active::<T>(h, 1, 10);
 		#[block]
 		{
 			<Pallet<T> as JobHandler>::execute(&Job::Proofs(ProofJob::Challenge(contract)));
@@ -106,7 +100,7 @@ mod benchmarks {
 	/// The miss that makes a hoster fail one time too many: it is replaced.
 	#[benchmark]
 	fn challenge_deadline() -> Result<(), BenchmarkError> {
-		let contract = active::<T>(1, 1);
+		let contract = active::<T>(1, 1, 10);
 		Pallet::<T>::challenge_contract(contract)?;
 		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
 			.next()

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use datdot_primitives::{
-	proof::{verify_chunk, ProofError},
+	feed::{FeedError, MAX_PROOF_NODES},
 	ChallengeId, ChunkIndex, ChunkRange, ContractDirectory, ContractId, ContractObserver,
 	ContractStatus, EndReason, HostedPosition, Job, JobHandler, PlanDirectory, Priority, ProofJob,
 	Ratings, ScheduleJob,
@@ -146,6 +146,38 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The weight `proof_of_storage_response` is charged before it runs: its blocks, the
+	/// largest of them and the deepest proof, each within its bound.
+	pub fn response_weight(proof: &StorageProof) -> Weight {
+		let blocks = proof.blocks.iter().take(T::ChunksPerChallenge::get() as usize);
+		let size = blocks.clone().map(|block| block.value.len()).max().unwrap_or_default();
+		let depth = blocks.map(|block| block.nodes.len()).max().unwrap_or_default();
+		let (count, size, depth) = (
+			(proof.blocks.len() as u32).min(T::ChunksPerChallenge::get()),
+			(size as u32).min(T::MaxChunkSize::get()),
+			(depth as u32).min(MAX_PROOF_NODES),
+		);
+		// The verifier's cost per level of a proof, measured on its own: a whole answer's run
+		// time varies more from run to run than its proofs' depth adds, so its benchmark cannot
+		// always tell the depth's share apart.
+		let per_level = T::WeightInfo::verify_block(0, depth)
+			.saturating_sub(T::WeightInfo::verify_block(0, 0))
+			.saturating_mul(count.into());
+		T::WeightInfo::proof_of_storage_response(count, size, depth).saturating_add(per_level)
+	}
+
+	/// The error of a block proof the feed's tree refused.
+	fn proof_error(error: FeedError) -> Error<T> {
+		match error {
+			FeedError::ForkMismatch => Error::<T>::WrongFork,
+			FeedError::ProofTooShort | FeedError::ProofTooLong => Error::<T>::WrongPathLength,
+			FeedError::WrongNodeIndex => Error::<T>::WrongNodeIndex,
+			FeedError::SizeMismatch | FeedError::SizeOverflow => Error::<T>::WrongSize,
+			FeedError::OutOfRange => Error::<T>::WrongChunks,
+			_ => Error::<T>::InvalidProof,
+		}
+	}
+
 	pub(crate) fn do_response(who: T::AccountId, proof: StorageProof) -> DispatchResult {
 		let challenge =
 			Challenges::<T>::get(proof.challenge).ok_or(Error::<T>::UnknownChallenge)?;
@@ -153,22 +185,19 @@ impl<T: Config> Pallet<T> {
 		ensure!(Self::now() <= challenge.deadline, Error::<T>::DeadlinePassed);
 		let (plan, _, _) =
 			T::Contracts::summary(challenge.contract).ok_or(Error::<T>::UnknownContract)?;
-		let terms = T::Plans::terms(plan).ok_or(Error::<T>::UnknownPlan)?;
-		ensure!(proof.chunks.len() == challenge.chunks.len(), Error::<T>::WrongChunks);
-		for (answer, wanted) in proof.chunks.iter().zip(challenge.chunks.iter()) {
-			ensure!(answer.index == *wanted, Error::<T>::WrongChunks);
+		ensure!(proof.blocks.len() == challenge.chunks.len(), Error::<T>::WrongChunks);
+		for (answer, wanted) in proof.blocks.iter().zip(challenge.chunks.iter()) {
+			ensure!(answer.index == u64::from(*wanted), Error::<T>::WrongChunks);
 			ensure!(
-				answer.data.len() <= T::MaxChunkSize::get() as usize,
+				answer.value.len() <= T::MaxChunkSize::get() as usize,
 				Error::<T>::ChunkTooLarge
 			);
-			ensure!(answer.path.len() <= T::MaxProofDepth::get() as usize, Error::<T>::PathTooLong);
-			verify_chunk(&terms.root, terms.length, answer.index, &answer.data, &answer.path)
-				.map_err(|error| match error {
-					ProofError::WrongPathLength => Error::<T>::WrongPathLength,
-					ProofError::IndexOutOfFeed | ProofError::RootMismatch => {
-						Error::<T>::InvalidProof
-					}
-				})?;
+			ensure!(answer.nodes.len() <= MAX_PROOF_NODES as usize, Error::<T>::PathTooLong);
+		}
+		let feed = T::Plans::feed(plan).ok_or(Error::<T>::UnknownPlan)?;
+		ensure!(proof.length == feed.length, Error::<T>::StaleFeed);
+		for answer in &proof.blocks {
+			feed.verify(answer).map_err(Self::proof_error)?;
 		}
 		Self::close_challenge(proof.challenge);
 		Failures::<T>::remove(challenge.contract, &who);

@@ -61,9 +61,6 @@ pub mod pallet {
 		/// The largest chunk, in bytes.
 		#[pallet::constant]
 		type MaxChunkSize: Get<u32>;
-		/// The longest Merkle path (32 covers 2^32 chunks).
-		#[pallet::constant]
-		type MaxProofDepth: Get<u32>;
 		/// The most hosters per contract (challenges per request).
 		#[pallet::constant]
 		type MaxHostersPerContract: Get<u32>;
@@ -166,15 +163,24 @@ pub mod pallet {
 		UnknownChallenge,
 		/// The caller is not the challenged hoster.
 		NotChallengedHoster,
-		/// The answer does not give the challenged chunks in order.
+		/// The answer does not give the challenged blocks in order.
 		WrongChunks,
-		/// A chunk is larger than `MaxChunkSize`.
+		/// A block is larger than `MaxChunkSize`.
 		ChunkTooLarge,
-		/// A Merkle path is longer than `MaxProofDepth`.
+		/// A proof holds more nodes than the deepest Hypercore tree has levels (52).
 		PathTooLong,
-		/// A Merkle path does not hold exactly one sibling per level of the chunk's leaf.
+		/// A proof does not hold exactly one node per level between its block and its root.
 		WrongPathLength,
-		/// A chunk's Merkle path does not lead to the plan's root.
+		/// The proofs were made against another length than the plan's signed tree: the feed
+		/// was upgraded since; prove against the plan's current length.
+		StaleFeed,
+		/// A proof was made on another fork than the plan's signed tree.
+		WrongFork,
+		/// A proof's node is not the sibling expected at its level.
+		WrongNodeIndex,
+		/// A proof's sizes do not add up to its root's size.
+		WrongSize,
+		/// A proof's hashes do not lead to its root: the block or a node is not the feed's.
 		InvalidProof,
 		/// The contract's plan is gone.
 		UnknownPlan,
@@ -199,10 +205,7 @@ pub mod pallet {
 
 		/// The challenged hoster answers with the chunks and their Merkle paths.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::proof_of_storage_response(
-			(proof.chunks.len() as u32).min(T::ChunksPerChallenge::get()),
-			T::MaxChunkSize::get(),
-		))]
+		#[pallet::weight(Pallet::<T>::response_weight(&proof))]
 		pub fn proof_of_storage_response(
 			origin: OriginFor<T>,
 			proof: StorageProof,
@@ -216,7 +219,6 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(T::MaxConsecutiveFailures::get() >= 1, "a hoster must be allowed to fail");
-			assert!(T::MaxProofDepth::get() >= 32, "paths of 2^32-chunk feeds must fit");
 		}
 
 		#[cfg(feature = "try-runtime")]

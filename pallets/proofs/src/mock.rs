@@ -4,13 +4,13 @@
 
 use core::cell::RefCell;
 use datdot_primitives::{
-	proof::{merkle_path, merkle_root},
+	feed::{BlockProof, FeedTree},
 	testing::{self, doubles, region, MockPlans, MockRatings, MockScheduler, TestRandomness},
 	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition,
 	Performance, PlanId, PlanTerms, Priority,
 };
 use frame_support::{derive_impl, parameter_types};
-use sp_core::H256;
+use sp_core::Pair;
 use sp_runtime::{BuildStorage, DispatchResult};
 use std::collections::BTreeMap;
 
@@ -31,24 +31,26 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
-/// The feed of the tests: 16 chunks.
-pub fn chunk(i: u32) -> Vec<u8> {
-	format!("chunk number {i} of the datdot test feed").into_bytes()
-}
-
+/// The feed of the tests: the shared test feed at 16 blocks.
 pub const FEED_LENGTH: u32 = 16;
 
-fn chunks() -> Vec<Vec<u8>> {
-	(0..FEED_LENGTH).map(chunk).collect()
+/// Block `i` of the feed.
+pub fn chunk(i: u32) -> Vec<u8> {
+	testing::feed_block(i.into())
 }
 
-pub fn root() -> H256 {
-	merkle_root(&chunks())
+/// Hypercore's proof of block `i` against the feed's signed tree.
+pub fn block_proof(i: u32) -> BlockProof {
+	testing::feed_log(FEED_LENGTH.into()).block_proof(0, i.into())
 }
 
-/// The Merkle path of chunk `i`.
-pub fn path(i: u32) -> Vec<H256> {
-	merkle_path(&chunks(), i)
+/// The feed's tree as the plan holds it.
+pub fn feed_tree() -> FeedTree {
+	FeedTree {
+		length: FEED_LENGTH.into(),
+		fork: 0,
+		roots: testing::signed_feed(FEED_LENGTH.into(), 0).roots,
+	}
 }
 
 /// What the contract mock holds and was told.
@@ -105,8 +107,7 @@ parameter_types! {
 	pub const ChallengePeriod: u64 = 50;
 	pub const ChallengeTimeout: u64 = 10;
 	pub const ChunksPerChallenge: u32 = 3;
-	pub const MaxChunkSize: u32 = 64;
-	pub const MaxProofDepth: u32 = 32;
+	pub const MaxChunkSize: u32 = 128;
 	pub const MaxHosters: u32 = 4;
 	pub const MaxConsecutiveFailures: u32 = 2;
 	pub const RequestCooldown: u64 = 5;
@@ -122,7 +123,6 @@ impl crate::Config for Test {
 	type ChallengeTimeout = ChallengeTimeout;
 	type ChunksPerChallenge = ChunksPerChallenge;
 	type MaxChunkSize = MaxChunkSize;
-	type MaxProofDepth = MaxProofDepth;
 	type MaxHostersPerContract = MaxHosters;
 	type MaxConsecutiveFailures = MaxConsecutiveFailures;
 	type RequestCooldown = RequestCooldown;
@@ -164,12 +164,13 @@ impl ExtBuilder {
 					regions: vec![region("u3")],
 					hosters: 2,
 					min_performance: Performance { max_latency_ms: 100, min_bandwidth_kbps: 1 },
-					root: root(),
-					length: FEED_LENGTH,
+					key: testing::feed_author().public().0,
+					length: FEED_LENGTH.into(),
 					priority: Priority::Normal,
 					paused: false,
 				},
-			)
+			);
+			d.feeds.insert(0, feed_tree());
 		});
 		with_world(|w| {
 			for contract in 0..self.contracts {

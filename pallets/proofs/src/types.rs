@@ -3,12 +3,12 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
+use datdot_primitives::feed::BlockProof;
 use datdot_primitives::{ChunkIndex, ContractId, JobId, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
-use sp_core::H256;
 
 /// An open storage challenge.
 #[derive(
@@ -42,22 +42,15 @@ pub struct ChallengeRequest {
 	pub contract: ContractId,
 }
 
-/// One proved chunk.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
-pub struct ChunkProof {
-	/// The chunk's index in the feed.
-	pub index: ChunkIndex,
-	/// The chunk's bytes.
-	pub data: Vec<u8>,
-	/// The sibling hashes from the leaf up to the root.
-	pub path: Vec<H256>,
-}
-
-/// What `proof_of_storage_response` takes.
+/// What `proof_of_storage_response` takes: Hypercore's own block proofs.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct StorageProof {
 	/// The challenge answered.
 	pub challenge: u64,
-	/// One proof per challenged chunk, in the challenge's order.
-	pub chunks: Vec<ChunkProof>,
+	/// The length of the plan's signed tree the proofs were made against (the upgrade length of
+	/// `core.proof`).
+	pub length: u64,
+	/// One block proof per challenged block, in the challenge's order: `block` of Hypercore's
+	/// `core.proof({ block: { index, nodes: 0 }, upgrade: { start: 0, length } })`.
+	pub blocks: Vec<BlockProof>,
 }

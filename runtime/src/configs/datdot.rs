@@ -90,6 +90,7 @@ impl pallet_datdot_plans::Config for Runtime {
 	type MaxChunksPerContract = ConstU32<65_536>;
 	type MaxContractsPerPlan = MaxContractsPerPlan;
 	type MaxPlansPerSponsor = ConstU32<64>;
+	type MaxPlansPerFeed = ConstU32<16>;
 	type ChangeCooldown = ChangeCooldown;
 	type WeightInfo = weights::pallet_datdot_plans::WeightInfo<Runtime>;
 }
@@ -131,7 +132,6 @@ impl pallet_datdot_proofs::Config for Runtime {
 	type ChallengeTimeout = ChallengeTimeout;
 	type ChunksPerChallenge = ConstU32<4>;
 	type MaxChunkSize = ConstU32<{ 64 * 1024 }>;
-	type MaxProofDepth = ConstU32<32>;
 	type MaxHostersPerContract = MaxHostersU32;
 	type MaxConsecutiveFailures = ConstU32<3>;
 	type RequestCooldown = RequestCooldown;

@@ -9,7 +9,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/datdot-node-bench
+// /root/.cache/datdot/target/release/datdot-node
 // benchmark
 // pallet
 // --chain
@@ -46,8 +46,10 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Accounts::Accounts` (`max_values`: None, `max_size`: Some(268), added: 2743, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::SponsorPlans` (r:1 w:1)
 	/// Proof: `Plans::SponsorPlans` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `System::BlockHash` (r:1 w:0)
-	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::ForkedFeeds` (r:1 w:0)
+	/// Proof: `Plans::ForkedFeeds` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlanCount` (r:1 w:1)
+	/// Proof: `Plans::FeedPlanCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::NextPlanId` (r:1 w:1)
 	/// Proof: `Plans::NextPlanId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -56,34 +58,36 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::NextContractId` (r:1 w:1)
 	/// Proof: `Hosting::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
+	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:0 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlans` (r:0 w:1)
+	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:0 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:0 w:16)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::PlanContracts` (r:0 w:1)
-	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_subscribe(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `410`
+		//  Measured:  `356`
 		//  Estimated: `6992`
-		// Minimum execution time: 164_164_000 picoseconds.
-		Weight::from_parts(182_946_665, 0)
+		// Minimum execution time: 200_177_000 picoseconds.
+		Weight::from_parts(260_975_890, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 119_191
-			.saturating_add(Weight::from_parts(2_870_544, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().writes(12))
+			// Standard Error: 364_698
+			.saturating_add(Weight::from_parts(3_194_171, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(14))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
@@ -92,16 +96,72 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn plan_update() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `399`
-		//  Estimated: `3991`
-		// Minimum execution time: 36_534_000 picoseconds.
-		Weight::from_parts(54_451_000, 0)
-			.saturating_add(Weight::from_parts(0, 3991))
+		//  Measured:  `654`
+		//  Estimated: `6398`
+		// Minimum execution time: 41_161_000 picoseconds.
+		Weight::from_parts(66_989_000, 0)
+			.saturating_add(Weight::from_parts(0, 6398))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::ForkedFeeds` (r:1 w:0)
+	/// Proof: `Plans::ForkedFeeds` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::NextContractId` (r:1 w:1)
+	/// Proof: `Hosting::NextContractId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
+	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::Contracts` (r:0 w:15)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 15]`.
+	fn plan_upgrade(c: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `807`
+		//  Estimated: `6398`
+		// Minimum execution time: 192_146_000 picoseconds.
+		Weight::from_parts(250_967_939, 0)
+			.saturating_add(Weight::from_parts(0, 6398))
+			// Standard Error: 289_900
+			.saturating_add(Weight::from_parts(6_853_778, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(6))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
+	}
+	/// Storage: `Plans::ForkedFeeds` (r:1 w:1)
+	/// Proof: `Plans::ForkedFeeds` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlans` (r:17 w:0)
+	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::Plans` (r:16 w:0)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
+	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Calendar` (r:1 w:1)
+	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Jobs` (r:0 w:16)
+	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 16]`.
+	fn feed_fork_report(p: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `375 + p * (314 ±0)`
+		//  Estimated: `3991 + p * (5408 ±0)`
+		// Minimum execution time: 163_022_000 picoseconds.
+		Weight::from_parts(267_655_584, 0)
+			.saturating_add(Weight::from_parts(0, 3991))
+			// Standard Error: 1_417_023
+			.saturating_add(Weight::from_parts(20_283_963, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 5408).saturating_mul(p.into()))
+	}
+	/// Storage: `Plans::Plans` (r:1 w:1)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
@@ -125,13 +185,13 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_pause(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `956 + c * (2551 ±0)`
+		//  Measured:  `1204 + c * (2557 ±0)`
 		//  Estimated: `12096 + c * (27621 ±0)`
-		// Minimum execution time: 263_131_000 picoseconds.
-		Weight::from_parts(276_441_000, 0)
+		// Minimum execution time: 268_549_000 picoseconds.
+		Weight::from_parts(161_169_999, 0)
 			.saturating_add(Weight::from_parts(0, 12096))
-			// Standard Error: 3_265_744
-			.saturating_add(Weight::from_parts(236_665_357, 0).saturating_mul(c.into()))
+			// Standard Error: 6_696_626
+			.saturating_add(Weight::from_parts(242_327_305, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((33_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -139,7 +199,7 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
@@ -157,13 +217,13 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_resume(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `723 + c * (394 ±0)`
+		//  Measured:  `969 + c * (398 ±0)`
 		//  Estimated: `6992 + c * (3429 ±0)`
-		// Minimum execution time: 93_478_000 picoseconds.
-		Weight::from_parts(87_393_551, 0)
+		// Minimum execution time: 86_389_000 picoseconds.
+		Weight::from_parts(91_603_786, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 890_438
-			.saturating_add(Weight::from_parts(33_426_168, 0).saturating_mul(c.into()))
+			// Standard Error: 704_485
+			.saturating_add(Weight::from_parts(30_332_867, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -171,7 +231,7 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 			.saturating_add(Weight::from_parts(0, 3429).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:177 w:177)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
@@ -200,12 +260,16 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::Benchmarks` (r:16 w:16)
 	/// Proof: `Benchmarks::Benchmarks` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlanCount` (r:1 w:1)
+	/// Proof: `Plans::FeedPlanCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::SponsorPlans` (r:1 w:1)
 	/// Proof: `Plans::SponsorPlans` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlans` (r:0 w:1)
+	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::LastRequest` (r:0 w:16)
 	/// Proof: `Benchmarks::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::LastRequest` (r:0 w:16)
@@ -213,21 +277,21 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_unsubscribe(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3576 + c * (2693 ±0)`
-		//  Estimated: `21902 + c * (27621 ±38)`
-		// Minimum execution time: 478_320_000 picoseconds.
-		Weight::from_parts(515_996_000, 0)
+		//  Measured:  `3889 + c * (2694 ±0)`
+		//  Estimated: `21902 + c * (27621 ±0)`
+		// Minimum execution time: 470_568_000 picoseconds.
+		Weight::from_parts(189_474_560, 0)
 			.saturating_add(Weight::from_parts(0, 21902))
-			// Standard Error: 8_859_076
-			.saturating_add(Weight::from_parts(485_068_085, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(18))
+			// Standard Error: 3_119_896
+			.saturating_add(Weight::from_parts(339_013_198, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().reads((43_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(18))
+			.saturating_add(T::DbWeight::get().writes(20))
 			.saturating_add(T::DbWeight::get().writes((43_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:177 w:177)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
@@ -254,12 +318,16 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::Benchmarks` (r:16 w:16)
 	/// Proof: `Benchmarks::Benchmarks` (`max_values`: None, `max_size`: Some(335), added: 2810, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlanCount` (r:1 w:1)
+	/// Proof: `Plans::FeedPlanCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::SponsorPlans` (r:1 w:1)
 	/// Proof: `Plans::SponsorPlans` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedPlans` (r:0 w:1)
+	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::LastRequest` (r:0 w:16)
 	/// Proof: `Benchmarks::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:0 w:16)
@@ -269,16 +337,16 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_end(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3576 + c * (2693 ±0)`
+		//  Measured:  `3889 + c * (2694 ±0)`
 		//  Estimated: `21902 + c * (27621 ±0)`
-		// Minimum execution time: 497_779_000 picoseconds.
-		Weight::from_parts(303_337_461, 0)
+		// Minimum execution time: 455_186_000 picoseconds.
+		Weight::from_parts(472_582_000, 0)
 			.saturating_add(Weight::from_parts(0, 21902))
-			// Standard Error: 14_924_470
-			.saturating_add(Weight::from_parts(416_446_190, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(18))
+			// Standard Error: 5_267_834
+			.saturating_add(Weight::from_parts(352_219_975, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().reads((42_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(18))
+			.saturating_add(T::DbWeight::get().writes(20))
 			.saturating_add(T::DbWeight::get().writes((43_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use datdot_primitives::feed::{BlockProof, SignedTree, TreeBuilder};
 use datdot_primitives::Role;
 use datdot_runtime::{
 	Accounts, AllPalletsWithSystem, Balances, Benchmarks, BuildStorage, Hosting, Plans, Proofs,
@@ -12,7 +13,7 @@ use frame_support::{
 	assert_ok,
 	traits::{fungible::Mutate, OnInitialize},
 };
-use sp_core::{ed25519, Pair, H256};
+use sp_core::{ed25519, Pair};
 use sp_runtime::AccountId32;
 
 pub type AccountId = AccountId32;
@@ -23,16 +24,48 @@ pub fn chunk(i: u32) -> Vec<u8> {
 	format!("runtime flow chunk {i}").into_bytes()
 }
 
-pub fn chunks() -> Vec<Vec<u8>> {
-	(0..LENGTH).map(chunk).collect()
+fn block(i: u64) -> Vec<u8> {
+	chunk(i as u32)
 }
 
-pub fn root() -> H256 {
-	datdot_primitives::proof::merkle_root(&chunks())
+/// The test feed: a Hypercore tree of [`LENGTH`] [`chunk`]s.
+pub fn feed_log() -> TreeBuilder<fn(u64) -> Vec<u8>> {
+	TreeBuilder::new(LENGTH.into(), block as fn(u64) -> Vec<u8>)
 }
 
-pub fn path(i: u32) -> Vec<H256> {
-	datdot_primitives::proof::merkle_path(&chunks(), i)
+/// The key pair of the test feed's author.
+pub fn feed_pair() -> ed25519::Pair {
+	key(99)
+}
+
+/// The test feed as `plan_subscribe` takes it: its key and its tree, signed on fork 0.
+pub fn feed_input() -> pallet_datdot_plans::FeedInput {
+	let log = feed_log();
+	let tree = SignedTree {
+		length: LENGTH.into(),
+		fork: 0,
+		roots: log.roots(),
+		signature: feed_pair().sign(&log.signable(0)).0,
+	};
+	pallet_datdot_plans::FeedInput {
+		key: feed_pair().public().0,
+		signer: datdot_primitives::feed::Signer::Compat,
+		tree,
+	}
+}
+
+/// Hypercore's proof of block `i` of the test feed.
+pub fn block_proof(i: u32) -> BlockProof {
+	feed_log().block_proof(0, i.into())
+}
+
+/// An answer to challenge `id` for `chunks`, with the test feed's proofs.
+pub fn answer(id: u64, chunks: &[u32]) -> pallet_datdot_proofs::StorageProof {
+	pallet_datdot_proofs::StorageProof {
+		challenge: id,
+		length: LENGTH.into(),
+		blocks: chunks.iter().map(|i| block_proof(*i)).collect(),
+	}
 }
 
 pub fn who(n: u8) -> AccountId {
@@ -115,4 +148,40 @@ pub fn new_ext() -> sp_io::TestExternalities {
 		}
 	});
 	ext
+}
+
+/// The plan's first contract, drawn: two attestors agree on hosters 10, 11 and encoders 20, 21,
+/// and the setup attestor confirms both copies, signed over the plan's feed key. Returns it.
+pub fn match_and_set_up(plan: u64) -> u64 {
+	use datdot_runtime::Runtime;
+	use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
+	let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)[0];
+	let round = pallet_datdot_hosting::Rounds::<Runtime>::get(contract).expect("attestors drawn");
+	let selection = SelectionInput {
+		hosters: vec![who(HOSTERS[0]), who(HOSTERS[1])],
+		encoders: vec![who(ENCODERS[0]), who(ENCODERS[1])],
+	};
+	for attestor in round.attestors.iter().take(2) {
+		assert_ok!(Hosting::submit_matching(
+			RuntimeOrigin::signed(attestor.clone()),
+			contract,
+			selection.clone()
+		));
+	}
+	let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
+	assert!(events().iter().any(|e| matches!(e,
+		RuntimeEvent::Hosting(pallet_datdot_hosting::Event::StartHosting { contract: c, .. }) if *c == contract)));
+	let feed = pallet_datdot_plans::Plans::<Runtime>::get(plan).expect("a live plan").feed.key;
+	let results = HOSTERS[..2]
+		.iter()
+		.map(|n| {
+			let message = Hosting::setup_message(contract, &who(*n), feed, stored.range);
+			HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) }
+		})
+		.collect();
+	assert_ok!(Hosting::hosting_setup_report(
+		RuntimeOrigin::signed(stored.attestor.unwrap()),
+		SetupReport { contract, results }
+	));
+	contract
 }

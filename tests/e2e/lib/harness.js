@@ -6,8 +6,8 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, connect, sendAndWait, waitFor, waitForHead } from './node.js';
-import { contactPayload, feedPayload, keyPayload, setupPayload } from './signing.js';
-import { merkleRoot } from './merkle.js';
+import { contactPayload, keyPayload, setupPayload } from './signing.js';
+import { blockProof, openCore, seedOf, signedTree, tempDir, toChain } from '../../hypercore/lib/feed.js';
 
 /** Plan changes (update, pause, resume) of one plan are at least this many blocks apart. */
 export const CHANGE_COOLDOWN = 3;
@@ -54,12 +54,11 @@ export function devChain () {
     seen: [], // every event of every block since start: { section, method, data, block }
     people: {},
     off: {}, // each person's ed25519 key for off-chain signatures
-    feedKey: null // the ed25519 key the test feeds are published with
+    cores: [] // the Hypercores the tests made, closed at stop()
   };
 
   chain.start = async (args = ['--dev', '--consensus', 'manual-seal-300']) => {
     await cryptoWaitReady();
-    chain.feedKey = ed.addFromUri('//DatDotFeed');
     chain.node = await startNode(args);
     chain.api = await connect(chain.node);
     unsubscribe = await collectEvents(chain.api, chain.seen, () => stopped);
@@ -71,6 +70,37 @@ export function devChain () {
     if (unsubscribe) unsubscribe();
     if (chain.api) await chain.api.disconnect();
     if (chain.node) await chain.node.stop();
+    for (const core of chain.cores) await core.close();
+  };
+
+  /**
+   * A new Hypercore (made by the `hypercore` package; key pair from `seed`) holding `blocks`.
+   * `compat: true` makes a compat core; by default it is what `new Hypercore(storage)` makes.
+   */
+  chain.hypercore = async (blocks, { seed = 1, compat = false } = {}) => {
+    const core = await openCore(await tempDir(), { seed: seedOf(seed), compat });
+    chain.cores.push(core);
+    if (blocks.length) await core.append(blocks.map((b) => Buffer.from(b)));
+    return core;
+  };
+
+  /** `core`'s key, signer and signed tree at its current length, as planSubscribe takes them. */
+  chain.feedOf = async (core) => {
+    const { key, signer, length, fork, roots, signature } = await signedTree(core);
+    return toChain({ key, signer, tree: { length, fork, roots, signature } });
+  };
+
+  /**
+   * The answer to a ProvideProofOfStorage event's data: Hypercore's own proof of every
+   * challenged block, against the tree of `length` blocks (the plan's signed length).
+   */
+  chain.answer = async (core, challenge, length) => {
+    const blocks = [];
+    for (const index of challenge.chunks.map(num)) {
+      const { fork, value, nodes } = await blockProof(core, index, length);
+      blocks.push(toChain({ fork, index, value, nodes }));
+    }
+    return { challenge: num(challenge.challenge), length, blocks };
   };
 
   chain.person = (name, uri) => {
@@ -134,13 +164,11 @@ export function devChain () {
    */
   chain.afterCooldown = (lastChange) => chain.waitUntil(lastChange + CHANGE_COOLDOWN - 1);
 
-  /** A planSubscribe input for `chunks`, signed by the feed key; `fields` override the rest. */
-  chain.planInput = (chunks, fields = {}) => {
-    const root = merkleRoot(chunks);
-    const length = chunks.length;
+  /** A planSubscribe input for the Hypercore `core`; `fields` override the rest. */
+  chain.planInput = async (core, fields = {}) => {
+    const length = core.length;
     return {
-      feed: { publicKey: chain.feedKey.publicKey, root: u8aToHex(root), length },
-      signature: chain.feedKey.sign(feedPayload(chain.api, chain.feedKey.publicKey, root, length)),
+      feed: await chain.feedOf(core),
       ranges: [{ start: 0, end: length }],
       regions: ['u3'],
       hosters: 2,
@@ -153,10 +181,10 @@ export function devChain () {
   };
 
   /** The setup report's results: each named hoster's signature over its setup statement. */
-  chain.setupResults = (contract, hosters, root, range) => hosters.map((name) => ({
+  chain.setupResults = (contract, hosters, feedKey, range) => hosters.map((name) => ({
     hoster: chain.people[name].address,
     // An Option of bytes takes hex: a bare Uint8Array would be read as an encoded Option.
-    signature: u8aToHex(chain.off[name].sign(setupPayload(chain.api, contract, chain.people[name].address, root, range)))
+    signature: u8aToHex(chain.off[name].sign(setupPayload(chain.api, contract, chain.people[name].address, feedKey, range)))
   }));
 
   /**

@@ -5,8 +5,6 @@
 import { bnToU8a, compactAddLength, stringToU8a, u8aConcat } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
 
-/** A feed key's statement of its feed's root and length. */
-export const FEED_TAG = 'datdot/feed/v1';
 /** A hoster's statement that it holds its copy of a contract's range. */
 export const SETUP_TAG = 'datdot/setup/v1';
 /** A hoster's statement that an attestor reached it for a benchmark. */
@@ -25,15 +23,10 @@ export function signingPayload (api, tag, subject) {
   return u8aConcat(compactAddLength(stringToU8a(tag)), compactAddLength(api.genesisHash.toU8a()), subject);
 }
 
-/** FEED: feed public key (32) ‖ root (32) ‖ length (u32). */
-export function feedPayload (api, publicKey, root, length) {
-  return signingPayload(api, FEED_TAG, u8aConcat(publicKey, root, u32le(length)));
-}
-
-/** SETUP: contract (u64) ‖ hoster (32) ‖ root (32) ‖ range.start (u32) ‖ range.end (u32). */
-export function setupPayload (api, contract, hoster, root, range) {
+/** SETUP: contract (u64) ‖ hoster (32) ‖ feed key (32) ‖ range.start (u32) ‖ range.end (u32). */
+export function setupPayload (api, contract, hoster, feedKey, range) {
   return signingPayload(api, SETUP_TAG,
-    u8aConcat(u64le(contract), accountId(hoster), root, u32le(range.start), u32le(range.end)));
+    u8aConcat(u64le(contract), accountId(hoster), feedKey, u32le(range.start), u32le(range.end)));
 }
 
 /** CONTACT: benchmark (u64) ‖ contract (u64) ‖ attestor (32) ‖ hoster (32). */
