@@ -9,6 +9,7 @@ mod checks;
 mod dispatchable_impls;
 #[cfg(test)]
 mod mock;
+mod rule;
 #[cfg(test)]
 mod tests;
 mod tick_impls;
@@ -252,6 +253,8 @@ pub mod pallet {
 		UnknownContract,
 		/// The contract has no matching in progress.
 		NoMatchingRound,
+		/// The matching rule finds no eligible candidate for a position within its probes.
+		NoRuleCandidate,
 		/// The caller is not one of the contract's drawn attestors.
 		NotMatchingAttestor,
 		/// The caller already submitted a selection for this round.

@@ -823,3 +823,123 @@ fn try_state_catches_a_waiting_contract_without_its_job() {
 		});
 	});
 }
+
+// --- The matching rule (docs/MATCHING.md) ---
+
+/// Gives the open round of `contract` the seed `n`.
+fn reseed(contract: u64, n: u8) {
+	Rounds::<Test>::mutate(contract, |round| {
+		if let Some(round) = round {
+			round.seed = sp_core::H256::repeat_byte(n);
+		}
+	});
+}
+
+#[test]
+fn the_rule_takes_each_position_s_first_eligible_probe() {
+	use datdot_primitives::ProviderRegistry;
+	new_test_ext(|| {
+		let contract = started(2);
+		let round = Rounds::<Test>::get(contract).unwrap();
+		let rule = Hosting::rule_selection(contract).unwrap();
+		let u3 = region("u3");
+		let mut taken: Vec<AccountId> = round.attestors.to_vec();
+		taken.push(SPONSOR);
+		for (role, chosen) in [(Role::Hoster, &rule.hosters), (Role::Encoder, &rule.encoders)] {
+			for (position, who) in chosen.iter().enumerate() {
+				let size = MockProviders::pool_size(role, &u3);
+				// Replay the probes: everyone visited before the chosen one was taken already.
+				let visited: Vec<AccountId> = (0..16)
+					.map(|probe| {
+						Hosting::rule_probe(&round.seed, role, position as u32, probe, size)
+					})
+					.map(|index| MockProviders::pool_member(role, &u3, index).unwrap())
+					.take_while(|candidate| candidate != who)
+					.collect();
+				assert!(visited.len() < 16, "{who} was visited");
+				assert!(visited.iter().all(|v| taken.contains(v)), "{visited:?} were eligible");
+				taken.push(*who);
+			}
+		}
+		// Computing it again gives the same.
+		assert_eq!(Hosting::rule_selection(contract).unwrap(), rule);
+	});
+}
+
+#[test]
+fn the_rule_skips_full_unqualified_and_taken_candidates_and_follows_the_seed() {
+	new_test_ext(|| {
+		doubles(|d| d.min_reliability = sp_runtime::Permill::from_percent(80));
+		let flaky = Rating { challenges_issued: 10, challenges_passed: 5, ..Default::default() };
+		doubles(|d| d.ratings.insert((HOSTERS[2], region("u3")), flaky));
+		with_world(|w| w.providers.get_mut(&(HOSTERS[0], Role::Hoster)).unwrap().booked = 2);
+		with_world(|w| w.providers.get_mut(&(ENCODERS[4], Role::Encoder)).unwrap().booked = 2);
+		let contract = started(2);
+		let attestors = round_attestors(contract);
+		let mut seen = std::collections::BTreeSet::new();
+		for n in 0..40u8 {
+			reseed(contract, n);
+			let rule = Hosting::rule_selection(contract).unwrap();
+			let everyone: Vec<AccountId> =
+				rule.hosters.iter().chain(rule.encoders.iter()).copied().collect();
+			assert!(!everyone.contains(&HOSTERS[0]) && !everyone.contains(&ENCODERS[4]), "full");
+			assert!(!rule.hosters.contains(&HOSTERS[2]), "unreliable");
+			assert!(everyone.iter().all(|who| !attestors.contains(who) && *who != SPONSOR));
+			let mut distinct = everyone.clone();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(distinct.len(), 4);
+			seen.insert(everyone);
+		}
+		assert!(seen.len() > 5, "the seed decides: {} selections from 40 seeds", seen.len());
+	});
+}
+
+#[test]
+fn the_rule_picks_each_position_in_its_own_region() {
+	new_test_ext(|| {
+		for who in [40, 41] {
+			add_provider(who, Role::Hoster, "gcpv", 2);
+			add_provider(who + 10, Role::Encoder, "gcpv", 2);
+			add_provider(who + 20, Role::Attestor, "gcpv", 2);
+		}
+		add_plan(0, 2);
+		doubles(|d| d.plans.get_mut(&0).unwrap().regions = vec![region("u3"), region("gcp")]);
+		let contract = Hosting::open(0, &[RANGE]).unwrap()[0];
+		assert_ok!(Hosting::start(0));
+		for n in 0..20u8 {
+			reseed(contract, n);
+			let rule = Hosting::rule_selection(contract).unwrap();
+			assert!(HOSTERS.contains(&rule.hosters[0]) && ENCODERS.contains(&rule.encoders[0]));
+			assert!([40, 41].contains(&rule.hosters[1]) && [50, 51].contains(&rule.encoders[1]));
+		}
+	});
+}
+
+#[test]
+fn without_an_eligible_candidate_the_rule_has_no_selection() {
+	new_test_ext(|| {
+		let contract = started(2);
+		for who in HOSTERS {
+			with_world(|w| w.providers.get_mut(&(who, Role::Hoster)).unwrap().booked = 2);
+		}
+		let error = |id| Hosting::rule_selection(id).map(|_| ()).map_err(DispatchError::from);
+		assert_eq!(error(contract), Err(Error::<Test>::NoRuleCandidate.into()));
+		assert_eq!(error(99), Err(Error::<Test>::UnknownContract.into()));
+	});
+}
+
+#[test]
+fn a_rule_probe_is_the_documented_hash() {
+	// docs/MATCHING.md: "datdot/match" ‖ seed ‖ role ‖ u32 i ‖ u32 k, first 8 bytes LE, mod n.
+	let seed = sp_core::H256::repeat_byte(9);
+	let mut preimage = b"datdot/match".to_vec();
+	preimage.extend_from_slice(seed.as_bytes());
+	preimage.push(1); // Encoder
+	preimage.extend_from_slice(&3u32.to_le_bytes());
+	preimage.extend_from_slice(&7u32.to_le_bytes());
+	let hash = sp_io::hashing::blake2_256(&preimage);
+	let word = u64::from_le_bytes(hash[..8].try_into().unwrap());
+	assert_eq!(Hosting::rule_probe(&seed, Role::Encoder, 3, 7, 1_000) as u64, word % 1_000);
+	assert_eq!(Hosting::rule_probe(&seed, Role::Encoder, 3, 7, 0), 0, "an empty pool");
+}
