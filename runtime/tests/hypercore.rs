@@ -136,7 +136,9 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 		assert!(events().iter().any(|e| matches!(e,
 			RuntimeEvent::Plans(pallet_datdot_plans::Event::FeedUpgraded { plan: p, length: 4, contracts: 1 }) if *p == plan)));
 		let stored = pallet_datdot_plans::Plans::<Runtime>::get(plan).unwrap();
-		assert_eq!(stored.feed.roots.to_vec(), signed_tree(&tree_at(4)).roots);
+		assert_eq!(stored.feed.length, 4);
+		let held = pallet_datdot_plans::FeedTrees::<Runtime>::get(plan).unwrap();
+		assert_eq!(held.roots.to_vec(), signed_tree(&tree_at(4)).roots);
 		assert_eq!(pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan).len(), 2);
 
 		// Answers now prove against 4 blocks: one made for 3 is stale, and changes nothing.

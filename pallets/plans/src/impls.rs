@@ -17,9 +17,9 @@ use sp_runtime::{
 };
 
 use crate::{
-	BalanceOf, Config, Error, Event, Feed, FeedInput, FeedPlanCount, FeedPlans, FeedUpgrade,
-	ForkRecord, ForkedFeeds, HoldReason, NextPlanId, Pallet, PlanInput, PlanOf, PlanUpdate, Plans,
-	SponsorPlans, WeightInfo,
+	BalanceOf, Config, Error, Event, Feed, FeedInput, FeedPlanCount, FeedPlans, FeedRoots,
+	FeedTrees, FeedUpgrade, ForkRecord, ForkedFeeds, HoldReason, NextPlanId, Pallet, PlanInput,
+	PlanOf, PlanUpdate, Plans, SponsorPlans, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
@@ -68,29 +68,36 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Verifies a Hypercore's signed tree; returns the feed a plan holds.
-	fn check_feed(input: FeedInput) -> Result<Feed, Error<T>> {
+	/// Verifies a Hypercore's signed tree; returns the feed a plan holds, and its roots.
+	fn check_feed(input: FeedInput) -> Result<(Feed, FeedRoots), Error<T>> {
 		ensure!(!ForkedFeeds::<T>::contains_key(input.key), Error::<T>::FeedForked);
 		ensure!(input.tree.length > 0, Error::<T>::EmptyFeed);
 		let feed_key = FeedKey { key: input.key, signer: input.signer };
 		feed::verify_tree(&feed_key, &input.tree)
 			.map_err(|error| Self::feed_error(error, Error::<T>::BadUpgradeProof))?;
-		Ok(Feed {
+		let feed = Feed {
 			key: input.key,
 			signer: input.signer,
 			length: input.tree.length,
 			fork: input.tree.fork,
+		};
+		let roots = FeedRoots {
 			// `verify_tree` checked there are exactly as many roots as bits of the length.
 			roots: BoundedVec::try_from(input.tree.roots).map_err(|_| Error::<T>::WrongRoots)?,
 			signature: input.tree.signature,
-		})
+		};
+		Ok((feed, roots))
 	}
 
 	/// Verifies an upgrade of `current`: the new roots extend the old ones and the key signed
 	/// them at the new length on the same fork.
-	fn check_upgrade(current: &Feed, upgrade: &FeedUpgrade) -> Result<Feed, Error<T>> {
+	fn check_upgrade(
+		current: &Feed,
+		held: &FeedRoots,
+		upgrade: &FeedUpgrade,
+	) -> Result<(Feed, FeedRoots), Error<T>> {
 		ensure!(!ForkedFeeds::<T>::contains_key(current.key), Error::<T>::FeedForked);
-		let roots = feed::upgrade(current.length, &current.roots, upgrade.length, &upgrade.nodes)
+		let roots = feed::upgrade(current.length, &held.roots, upgrade.length, &upgrade.nodes)
 			.map_err(|error| Self::feed_error(error, Error::<T>::BadUpgradeProof))?;
 		let tree = SignedTree {
 			length: upgrade.length,
@@ -165,7 +172,7 @@ impl<T: Config> Pallet<T> {
 			SponsorPlans::<T>::get(&who) < T::MaxPlansPerSponsor::get(),
 			Error::<T>::TooManyPlans
 		);
-		let feed = Self::check_feed(input.feed)?;
+		let (feed, roots) = Self::check_feed(input.feed)?;
 		ensure!(
 			FeedPlanCount::<T>::get(feed.key) < T::MaxPlansPerFeed::get(),
 			Error::<T>::TooManyPlansForFeed
@@ -225,6 +232,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let count = plan.contracts;
 		FeedPlans::<T>::insert(plan.feed.key, plan_id, ());
+		FeedTrees::<T>::insert(plan_id, roots);
 		FeedPlanCount::<T>::mutate(plan.feed.key, |n| n.saturating_inc());
 		Plans::<T>::insert(plan_id, plan);
 		SponsorPlans::<T>::mutate(&who, |n| n.saturating_inc());
@@ -308,7 +316,8 @@ impl<T: Config> Pallet<T> {
 		plan: &mut PlanOf<T>,
 		upgrade: &FeedUpgrade,
 	) -> Result<u32, DispatchError> {
-		let feed = Self::check_upgrade(&plan.feed, upgrade)?;
+		let held = FeedTrees::<T>::get(plan_id).ok_or(Error::<T>::UnknownPlan)?;
+		let (feed, roots) = Self::check_upgrade(&plan.feed, &held, upgrade)?;
 		let mut ranges = plan.ranges.to_vec();
 		ranges.extend_from_slice(&upgrade.ranges);
 		ranges.sort_by_key(|range| range.start);
@@ -324,6 +333,7 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		T::Hosting::open(plan_id, &cuts)?;
 		plan.feed = feed;
+		FeedTrees::<T>::insert(plan_id, roots);
 		plan.ranges = BoundedVec::truncate_from(ranges);
 		plan.contracts = plan.contracts.saturating_add(opened);
 		plan.deposit = plan.deposit.saturating_add(deposit);
@@ -395,6 +405,7 @@ impl<T: Config> Pallet<T> {
 		T::Hosting::close(plan_id, reason);
 		Plans::<T>::remove(plan_id);
 		FeedPlans::<T>::remove(plan.feed.key, plan_id);
+		FeedTrees::<T>::remove(plan_id);
 		FeedPlanCount::<T>::mutate_exists(plan.feed.key, |count| {
 			*count = count.map(|n| n.saturating_sub(1)).filter(|n| *n > 0);
 		});
@@ -453,11 +464,23 @@ impl<T: Config> Pallet<T> {
 				FeedPlans::<T>::contains_key(plan.feed.key, id),
 				"a plan is not under its feed"
 			);
+			ensure!(
+				FeedTrees::<T>::get(id).is_some_and(|held| feed::check_roots(
+					plan.feed.length,
+					&held.roots
+				)
+				.is_ok()),
+				"a plan's roots are missing or not those of its length"
+			);
 			counts.entry(plan.feed.key).or_default().saturating_inc();
 		}
 		ensure!(
 			FeedPlans::<T>::iter_keys().all(|(_, id)| Plans::<T>::contains_key(id)),
 			"a feed lists an ended plan"
+		);
+		ensure!(
+			FeedTrees::<T>::iter_keys().all(|id| Plans::<T>::contains_key(id)),
+			"an ended plan's roots are kept"
 		);
 		for (key, count) in FeedPlanCount::<T>::iter() {
 			ensure!(counts.remove(&key) == Some(count), "a feed's plan count is wrong");
@@ -586,7 +609,8 @@ impl<T: Config> PlanDirectory<T::AccountId> for Pallet<T> {
 	}
 
 	fn feed(plan_id: PlanId) -> Option<FeedTree> {
-		Plans::<T>::get(plan_id).map(|plan| plan.feed.tree())
+		let plan = Plans::<T>::get(plan_id)?;
+		FeedTrees::<T>::get(plan_id).map(|roots| plan.feed.tree(&roots))
 	}
 
 	fn end_plan(plan_id: PlanId, reason: EndReason) -> DispatchResult {

@@ -119,6 +119,10 @@ pub mod pallet {
 	pub type SponsorPlans<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
+	/// The verified roots and signature of each live plan's feed.
+	#[pallet::storage]
+	pub type FeedTrees<T: Config> = StorageMap<_, Twox64Concat, PlanId, FeedRoots>;
+
 	/// The live plans of each feed (by key), so that a fork reaches all of them.
 	#[pallet::storage]
 	pub type FeedPlans<T: Config> =

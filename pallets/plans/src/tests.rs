@@ -458,7 +458,8 @@ fn an_upgrade_moves_the_plan_to_the_longer_feed_and_hosts_new_ranges() {
 			Event::FeedUpgraded { plan: 0, length: 777, contracts: 2 }.into(),
 		);
 		let stored = PlanStore::<Test>::get(0).unwrap();
-		assert_eq!(stored.feed.tree(), {
+		let roots = crate::FeedTrees::<Test>::get(0).unwrap();
+		assert_eq!(stored.feed.tree(&roots), {
 			let tree = signed_feed(777, 0);
 			datdot_primitives::feed::FeedTree { length: 777, fork: 0, roots: tree.roots }
 		});

@@ -13,8 +13,9 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 
-/// A plan's feed: a Hypercore, named by its key, at the latest signed tree the chain verified.
-/// Storage proofs of the plan's contracts are checked against these roots.
+/// A plan's feed: a Hypercore, named by its key, at the latest signed length the chain verified.
+/// Its roots and signature are kept apart (`FeedTrees`), so that reading a plan's terms stays
+/// cheap; storage proofs read them.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Feed {
 	/// The Hypercore's key (`core.key`), which names it.
@@ -25,16 +26,22 @@ pub struct Feed {
 	pub length: u64,
 	/// The signed fork id.
 	pub fork: u64,
-	/// The roots at that length, left to right.
+}
+
+/// The verified tree of a plan's feed at its length and fork.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct FeedRoots {
+	/// The roots, left to right.
 	pub roots: BoundedVec<Node, ConstU32<MAX_ROOTS>>,
 	/// The key's signature over the tree hash of the roots, the length and the fork.
 	pub signature: [u8; 64],
 }
 
 impl Feed {
-	/// The tree the proof pallet checks answers against.
-	pub fn tree(&self) -> FeedTree {
-		FeedTree { length: self.length, fork: self.fork, roots: self.roots.to_vec() }
+	/// The tree the proof pallet checks answers against: this feed's length and fork, and
+	/// its `roots`.
+	pub fn tree(&self, roots: &FeedRoots) -> FeedTree {
+		FeedTree { length: self.length, fork: self.fork, roots: roots.roots.to_vec() }
 	}
 
 	/// The key with its signer, as the verifier takes it.

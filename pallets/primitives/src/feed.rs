@@ -5,9 +5,9 @@
 
 use alloc::{vec, vec::Vec};
 pub use hypercore_verify::{
-	builder::TreeBuilder, hash, upgrade, verify_fork, verify_tree, BlockProof, Error as FeedError,
-	FeedKey, Node, NodeProof, SignedTree, Signer, MAX_LENGTH, MAX_PROOF_NODES, MAX_ROOTS,
-	MAX_UPGRADE_NODES,
+	builder::TreeBuilder, check_roots, hash, upgrade, verify_fork, verify_tree, BlockProof,
+	Error as FeedError, FeedKey, Node, NodeProof, SignedTree, Signer, MAX_LENGTH, MAX_PROOF_NODES,
+	MAX_ROOTS, MAX_UPGRADE_NODES,
 };
 
 /// A feed's verified tree as a plan holds it: the proofs of its contracts are checked against it.

@@ -65,9 +65,11 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:0 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::FeedPlans` (r:0 w:1)
 	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedTrees` (r:0 w:1)
+	/// Proof: `Plans::FeedTrees` (`max_values`: None, `max_size`: Some(2625), added: 5100, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:0 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:0 w:16)
@@ -77,17 +79,17 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 		// Proof Size summary in bytes:
 		//  Measured:  `356`
 		//  Estimated: `6992`
-		// Minimum execution time: 200_177_000 picoseconds.
-		Weight::from_parts(260_975_890, 0)
+		// Minimum execution time: 180_779_000 picoseconds.
+		Weight::from_parts(205_065_770, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 364_698
-			.saturating_add(Weight::from_parts(3_194_171, 0).saturating_mul(c.into()))
+			// Standard Error: 88_229
+			.saturating_add(Weight::from_parts(3_001_204, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12))
-			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().writes(15))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
@@ -96,16 +98,18 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn plan_update() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `654`
-		//  Estimated: `6398`
-		// Minimum execution time: 41_161_000 picoseconds.
-		Weight::from_parts(66_989_000, 0)
-			.saturating_add(Weight::from_parts(0, 6398))
+		//  Measured:  `479`
+		//  Estimated: `3991`
+		// Minimum execution time: 36_244_000 picoseconds.
+		Weight::from_parts(53_890_000, 0)
+			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedTrees` (r:1 w:1)
+	/// Proof: `Plans::FeedTrees` (`max_values`: None, `max_size`: Some(2625), added: 5100, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::ForkedFeeds` (r:1 w:0)
 	/// Proof: `Plans::ForkedFeeds` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -121,15 +125,15 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 15]`.
 	fn plan_upgrade(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `807`
-		//  Estimated: `6398`
-		// Minimum execution time: 192_146_000 picoseconds.
-		Weight::from_parts(250_967_939, 0)
-			.saturating_add(Weight::from_parts(0, 6398))
-			// Standard Error: 289_900
-			.saturating_add(Weight::from_parts(6_853_778, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(6))
-			.saturating_add(T::DbWeight::get().writes(5))
+		//  Measured:  `848`
+		//  Estimated: `6090`
+		// Minimum execution time: 176_472_000 picoseconds.
+		Weight::from_parts(218_814_953, 0)
+			.saturating_add(Weight::from_parts(0, 6090))
+			// Standard Error: 336_771
+			.saturating_add(Weight::from_parts(3_166_575, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
 	}
 	/// Storage: `Plans::ForkedFeeds` (r:1 w:1)
@@ -137,7 +141,7 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Storage: `Plans::FeedPlans` (r:17 w:0)
 	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:16 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
@@ -147,21 +151,21 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `p` is `[0, 16]`.
 	fn feed_fork_report(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `375 + p * (314 ±0)`
-		//  Estimated: `3991 + p * (5408 ±0)`
-		// Minimum execution time: 163_022_000 picoseconds.
-		Weight::from_parts(267_655_584, 0)
+		//  Measured:  `424 + p * (225 ±0)`
+		//  Estimated: `3991 + p * (2832 ±0)`
+		// Minimum execution time: 134_540_000 picoseconds.
+		Weight::from_parts(154_070_568, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 1_417_023
-			.saturating_add(Weight::from_parts(20_283_963, 0).saturating_mul(p.into()))
+			// Standard Error: 778_956
+			.saturating_add(Weight::from_parts(20_898_394, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
-			.saturating_add(Weight::from_parts(0, 5408).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 2832).saturating_mul(p.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
@@ -185,13 +189,13 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_pause(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1204 + c * (2557 ±0)`
-		//  Estimated: `12096 + c * (27621 ±0)`
-		// Minimum execution time: 268_549_000 picoseconds.
-		Weight::from_parts(161_169_999, 0)
+		//  Measured:  `1036 + c * (2551 ±0)`
+		//  Estimated: `12096 + c * (27621 ±38)`
+		// Minimum execution time: 262_189_000 picoseconds.
+		Weight::from_parts(170_491_562, 0)
 			.saturating_add(Weight::from_parts(0, 12096))
-			// Standard Error: 6_696_626
-			.saturating_add(Weight::from_parts(242_327_305, 0).saturating_mul(c.into()))
+			// Standard Error: 8_461_531
+			.saturating_add(Weight::from_parts(243_592_185, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((33_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -199,7 +203,7 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
@@ -217,13 +221,13 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_resume(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `969 + c * (398 ±0)`
+		//  Measured:  `803 + c * (394 ±0)`
 		//  Estimated: `6992 + c * (3429 ±0)`
-		// Minimum execution time: 86_389_000 picoseconds.
-		Weight::from_parts(91_603_786, 0)
+		// Minimum execution time: 83_564_000 picoseconds.
+		Weight::from_parts(49_404_720, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 704_485
-			.saturating_add(Weight::from_parts(30_332_867, 0).saturating_mul(c.into()))
+			// Standard Error: 1_424_013
+			.saturating_add(Weight::from_parts(42_958_506, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -231,7 +235,7 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 			.saturating_add(Weight::from_parts(0, 3429).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:177 w:177)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
@@ -270,6 +274,8 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Plans::SponsorPlans` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::FeedPlans` (r:0 w:1)
 	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedTrees` (r:0 w:1)
+	/// Proof: `Plans::FeedTrees` (`max_values`: None, `max_size`: Some(2625), added: 5100, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::LastRequest` (r:0 w:16)
 	/// Proof: `Benchmarks::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::LastRequest` (r:0 w:16)
@@ -277,21 +283,21 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_unsubscribe(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3889 + c * (2694 ±0)`
+		//  Measured:  `3698 + c * (2693 ±0)`
 		//  Estimated: `21902 + c * (27621 ±0)`
-		// Minimum execution time: 470_568_000 picoseconds.
-		Weight::from_parts(189_474_560, 0)
+		// Minimum execution time: 476_848_000 picoseconds.
+		Weight::from_parts(493_142_000, 0)
 			.saturating_add(Weight::from_parts(0, 21902))
-			// Standard Error: 3_119_896
-			.saturating_add(Weight::from_parts(339_013_198, 0).saturating_mul(c.into()))
+			// Standard Error: 6_644_982
+			.saturating_add(Weight::from_parts(376_246_702, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().reads((43_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes(21))
 			.saturating_add(T::DbWeight::get().writes((43_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}
 	/// Storage: `Plans::Plans` (r:1 w:1)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:177 w:177)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:1)
@@ -328,6 +334,8 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// Proof: `Plans::SponsorPlans` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::FeedPlans` (r:0 w:1)
 	/// Proof: `Plans::FeedPlans` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedTrees` (r:0 w:1)
+	/// Proof: `Plans::FeedTrees` (`max_values`: None, `max_size`: Some(2625), added: 5100, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::LastRequest` (r:0 w:16)
 	/// Proof: `Benchmarks::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:0 w:16)
@@ -337,16 +345,16 @@ impl<T: frame_system::Config> pallet_datdot_plans::WeightInfo for WeightInfo<T> 
 	/// The range of component `c` is `[1, 16]`.
 	fn plan_end(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3889 + c * (2694 ±0)`
+		//  Measured:  `3698 + c * (2693 ±0)`
 		//  Estimated: `21902 + c * (27621 ±0)`
-		// Minimum execution time: 455_186_000 picoseconds.
-		Weight::from_parts(472_582_000, 0)
+		// Minimum execution time: 458_771_000 picoseconds.
+		Weight::from_parts(287_168_716, 0)
 			.saturating_add(Weight::from_parts(0, 21902))
-			// Standard Error: 5_267_834
-			.saturating_add(Weight::from_parts(352_219_975, 0).saturating_mul(c.into()))
+			// Standard Error: 12_243_416
+			.saturating_add(Weight::from_parts(385_799_908, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().reads((42_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes(21))
 			.saturating_add(T::DbWeight::get().writes((43_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 27621).saturating_mul(c.into()))
 	}

@@ -45,7 +45,7 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::LastRequest` (r:1 w:1)
 	/// Proof: `Proofs::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::OpenChallenges` (r:8 w:8)
@@ -65,13 +65,13 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `h` is `[1, 8]`.
 	fn proof_of_storage_request(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `920 + h * (40 ±0)`
-		//  Estimated: `6398 + h * (2547 ±0)`
-		// Minimum execution time: 90_725_000 picoseconds.
-		Weight::from_parts(71_148_605, 0)
-			.saturating_add(Weight::from_parts(0, 6398))
-			// Standard Error: 945_266
-			.saturating_add(Weight::from_parts(30_679_006, 0).saturating_mul(h.into()))
+		//  Measured:  `841 + h * (40 ±0)`
+		//  Estimated: `4419 + h * (2547 ±0)`
+		// Minimum execution time: 85_227_000 picoseconds.
+		Weight::from_parts(53_060_254, 0)
+			.saturating_add(Weight::from_parts(0, 4419))
+			// Standard Error: 757_299
+			.saturating_add(Weight::from_parts(29_389_588, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -83,7 +83,9 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::FeedTrees` (r:1 w:0)
+	/// Proof: `Plans::FeedTrees` (`max_values`: None, `max_size`: Some(2625), added: 5100, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:1 w:1)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
@@ -99,16 +101,16 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `d` is `[2, 52]`.
 	fn proof_of_storage_response(c: u32, s: u32, _d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1626 + c * (4 ±0)`
+		//  Measured:  `1667 + c * (4 ±0)`
 		//  Estimated: `11262`
-		// Minimum execution time: 180_388_000 picoseconds.
-		Weight::from_parts(184_143_000, 0)
+		// Minimum execution time: 195_751_000 picoseconds.
+		Weight::from_parts(217_082_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
-			// Standard Error: 2_456_176
-			.saturating_add(Weight::from_parts(55_745_521, 0).saturating_mul(c.into()))
-			// Standard Error: 140
-			.saturating_add(Weight::from_parts(2_873, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+			// Standard Error: 3_470_767
+			.saturating_add(Weight::from_parts(76_334_585, 0).saturating_mul(c.into()))
+			// Standard Error: 199
+			.saturating_add(Weight::from_parts(3_602, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// The range of component `s` is `[1, 65536]`.
@@ -117,18 +119,18 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 17_786_000 picoseconds.
-		Weight::from_parts(932_412, 0)
+		// Minimum execution time: 17_806_000 picoseconds.
+		Weight::from_parts(2_347_066, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 7
-			.saturating_add(Weight::from_parts(1_123, 0).saturating_mul(s.into()))
-			// Standard Error: 9_179
-			.saturating_add(Weight::from_parts(350_522, 0).saturating_mul(d.into()))
+			// Standard Error: 12
+			.saturating_add(Weight::from_parts(1_265, 0).saturating_mul(s.into()))
+			// Standard Error: 16_681
+			.saturating_add(Weight::from_parts(463_074, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::OpenChallenges` (r:8 w:8)
 	/// Proof: `Proofs::OpenChallenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
@@ -148,13 +150,13 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `h` is `[1, 8]`.
 	fn storage_challenge(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `920 + h * (40 ±0)`
+		//  Measured:  `841 + h * (40 ±0)`
 		//  Estimated: `6992 + h * (2547 ±0)`
-		// Minimum execution time: 74_160_000 picoseconds.
-		Weight::from_parts(57_046_878, 0)
+		// Minimum execution time: 76_213_000 picoseconds.
+		Weight::from_parts(80_912_232, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 253_251
-			.saturating_add(Weight::from_parts(23_595_439, 0).saturating_mul(h.into()))
+			// Standard Error: 973_290
+			.saturating_add(Weight::from_parts(22_192_514, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -174,7 +176,7 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(2933), added: 5408, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::ProviderJobs` (r:1 w:1)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Providers` (r:1 w:1)
@@ -195,10 +197,10 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Proofs::OpenChallenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn challenge_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2585`
+		//  Measured:  `2506`
 		//  Estimated: `11262`
-		// Minimum execution time: 206_366_000 picoseconds.
-		Weight::from_parts(219_696_000, 0)
+		// Minimum execution time: 207_137_000 picoseconds.
+		Weight::from_parts(226_646_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
 			.saturating_add(T::DbWeight::get().reads(19))
 			.saturating_add(T::DbWeight::get().writes(16))
