@@ -67,7 +67,7 @@ before(async () => {
 
 after(() => chain.stop());
 
-test('forged block: an inner node passed off as a block is refused (WrongPathLength, InvalidProof)', async () => {
+test('forged block: an inner node passed off as a block is refused (WrongPathLength, WrongSize, InvalidProof)', async () => {
   const from = seen.length;
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   const challenges = {};
@@ -102,13 +102,35 @@ test('forged block: an inner node passed off as a block is refused (WrongPathLen
   assert.equal(short.error, 'proofs.WrongPathLength');
   assert.deepEqual(await snapshot(), before);
 
-  // With a sibling whose size makes the sizes add up, only the hashes can refuse it.
+  // With the block's real sibling added the path has the right length, but the sizes do not
+  // add up to the root's: the forged "block" is 72 bytes, not the block's.
   const sibling = first.nodes[0];
+  const sized = await trySend(api.tx.proofs.proofOfStorageResponse(forged([sibling, ...above])), name);
+  assert.equal(sized.error, 'proofs.WrongSize');
+  assert.deepEqual(await snapshot(), before);
+
+  // With a sibling whose size makes the sizes add up, only the hashes can refuse it.
   const padding = { ...sibling, size: sibling.size + Buffer.from(BLOCKS[i]).byteLength - 72 };
   const padded = await trySend(api.tx.proofs.proofOfStorageResponse(forged([padding, ...above])), name);
   assert.equal(padded.error, 'proofs.InvalidProof');
   assert.deepEqual(await snapshot(), before);
   assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
+
+  // Honest proofs bent in one place are refused each with its own error, and change nothing.
+  const bent = (change) => ({ ...honest, blocks: [{ ...first, ...change }, ...honest.blocks.slice(1)] });
+  const flipped = first.value.slice(0, -2) + (first.value.endsWith('00') ? '01' : '00');
+  const shifted = [{ ...first.nodes[0], index: first.nodes[0].index + 4 }, ...first.nodes.slice(1)];
+  for (const [what, proof, error] of [
+    ['tampered data', bent({ value: flipped }), 'proofs.InvalidProof'],
+    ['another fork', bent({ fork: first.fork + 1 }), 'proofs.WrongFork'],
+    ['a node at the wrong place', bent({ nodes: shifted }), 'proofs.WrongNodeIndex'],
+    ['a block left out', { ...honest, blocks: honest.blocks.slice(1) }, 'proofs.WrongChunks'],
+    ['another length', { ...honest, length: honest.length - 1 }, 'proofs.StaleFeed']
+  ]) {
+    const refused = await trySend(api.tx.proofs.proofOfStorageResponse(proof), name);
+    assert.equal(refused.error, error, what);
+  }
+  assert.deepEqual(await snapshot(), before);
 
   // The honest answer still passes.
   await send(api.tx.proofs.proofOfStorageResponse(honest), name);

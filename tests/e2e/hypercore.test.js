@@ -5,7 +5,7 @@
 // walks through.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { signedTree, toChain, upgradeProof } from '../hypercore/lib/feed.js';
+import { nodeProof, pick, signedTree, signerOf, toChain, upgradeProof } from '../hypercore/lib/feed.js';
 import { devChain, num, addr } from './lib/harness.js';
 
 const chain = devChain();
@@ -116,7 +116,8 @@ test('the feed grows: the plan moves to the new signed length and hosts the new 
   const stored = (await api.query.plans.plans(state.plan)).unwrap();
   assert.equal(num(stored.feed.length), 11);
   const tree = toChain(await signedTree(state.core));
-  assert.deepEqual(stored.feed.roots.toJSON().map((r) => r.hash), tree.roots.map((r) => r.hash));
+  const held = (await api.query.plans.feedTrees(state.plan)).unwrap();
+  assert.deepEqual(held.roots.toJSON().map((r) => r.hash), tree.roots.map((r) => r.hash));
 
   // The new range is matched and set up like any contract.
   const started = await waitForEvent('hosting', 'MatchingStarted', (d) => num(d.plan) === state.plan, { from });
@@ -125,9 +126,17 @@ test('the feed grows: the plan moves to the new signed length and hosts the new 
   await activate(contract, started.data.attestors, from);
   assert.deepEqual((await api.query.hosting.contracts(contract)).unwrap().range.toJSON(), { start: 8, end: 11 });
   await answerAll(await challenge(contract), 11);
-  // The first contract's blocks are proven against the new length now.
+  // The first contract's blocks are proven against the new length now: Hypercore's proofs
+  // against the old signed length are refused, and change nothing.
   await chain.waitBlocks(10); // RequestCooldown
-  await answerAll(await challenge(state.contract), 11);
+  const challenges = await challenge(state.contract);
+  for (const open of challenges) {
+    const old = await chain.answer(state.core, open, 8);
+    const refused = await trySend(api.tx.proofs.proofOfStorageResponse(old), chain.nameOf(open.hoster));
+    assert.equal(refused.error, 'proofs.StaleFeed');
+    assert.ok((await api.query.proofs.challenges(num(open.challenge))).isSome, 'the challenge is still open');
+  }
+  await answerAll(challenges, 11);
 });
 
 test('a key that signed two histories ends its plans (FeedForked)', async () => {
@@ -147,6 +156,36 @@ test('a key that signed two histories ends its plans (FeedForked)', async () => 
   assert.equal(ended.data.reason.toString(), 'FeedForked');
   const again = await trySend(api.tx.plans.planSubscribe(await chain.planInput(state.core, { start: (await chain.head()) + 3 })), 'sponsor');
   assert.equal(again.error, 'plans.FeedForked');
+});
+
+test('a shorter signed tree contradicted by a node proof in the longer one shows a fork', async () => {
+  // Three cores under one key pair (seed 9), no plan: the first signed 3 blocks; the second
+  // grew from them honestly to 5; the third signed 5 other blocks.
+  const blocks = (tag, n) => Array.from({ length: n }, (_, i) => `${tag} ${i}`);
+  const short = await chain.hypercore(blocks('first', 3), { seed: 9 });
+  const grown = await chain.hypercore(blocks('first', 5), { seed: 9 });
+  const other = await chain.hypercore(blocks('other', 5), { seed: 9 });
+  assert.ok(grown.key.equals(short.key) && other.key.equals(short.key));
+  const tree = async (core) => toChain(pick(await signedTree(core), 'length', 'fork', 'roots', 'signature'));
+  const [a, b, c] = [await tree(short), await tree(grown), await tree(other)];
+  const feed = toChain({ key: short.key, signer: signerOf(short) });
+  // The shorter tree's first root (node 1: blocks 0 and 1), as the longer tree holds it.
+  assert.equal(a.roots[0].index, 1);
+  const proofIn = async (core) => toChain(pick(await nodeProof(core, 1, 5), 'fork', 'index', 'nodes'));
+
+  const report = (second, proof) => trySend(api.tx.plans.feedForkReport(feed, a, second, proof), 'reporter');
+  // Trees of two lengths need a proof; an honest growth does not conflict.
+  assert.equal((await report(c, null)).error, 'plans.ForkProofRequired');
+  assert.equal((await report(b, await proofIn(grown))).error, 'plans.NotConflicting');
+  const from = seen.length;
+  const { error } = await report(c, await proofIn(other));
+  assert.equal(error, null);
+  const forked = await waitForEvent('plans', 'FeedForked', (d) => d.key.toHex() === feed.key, { from });
+  assert.equal(num(forked.data.fork), 0);
+  assert.equal(num(forked.data.plans), 0);
+  assert.equal(addr(forked.data.reporter), people.reporter.address);
+  // Once is enough.
+  assert.equal((await report(c, await proofIn(other))).error, 'plans.FeedForked');
 });
 
 test('a compat core (its key is its public key) is hosted too', async () => {

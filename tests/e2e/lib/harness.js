@@ -2,6 +2,7 @@
 // block it was in, the people (an sr25519 account and an ed25519 off-chain key each), their
 // profiles with key proofs, sending, waiting for events and blocks, and the signed messages.
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
@@ -54,7 +55,8 @@ export function devChain () {
     seen: [], // every event of every block since start: { section, method, data, block }
     people: {},
     off: {}, // each person's ed25519 key for off-chain signatures
-    cores: [] // the Hypercores the tests made, closed at stop()
+    cores: [], // the Hypercores the tests made, closed at stop()
+    coreDirs: [] // and their storage, removed at stop()
   };
 
   chain.start = async (args = ['--dev', '--consensus', 'manual-seal-300']) => {
@@ -71,6 +73,7 @@ export function devChain () {
     if (chain.api) await chain.api.disconnect();
     if (chain.node) await chain.node.stop();
     for (const core of chain.cores) await core.close();
+    for (const dir of chain.coreDirs) await fs.rm(dir, { recursive: true, force: true });
   };
 
   /**
@@ -78,7 +81,9 @@ export function devChain () {
    * `compat: true` makes a compat core; by default it is what `new Hypercore(storage)` makes.
    */
   chain.hypercore = async (blocks, { seed = 1, compat = false } = {}) => {
-    const core = await openCore(await tempDir(), { seed: seedOf(seed), compat });
+    const dir = await tempDir();
+    chain.coreDirs.push(dir);
+    const core = await openCore(dir, { seed: seedOf(seed), compat });
     chain.cores.push(core);
     if (blocks.length) await core.append(blocks.map((b) => Buffer.from(b)));
     return core;
