@@ -5,9 +5,9 @@ use std::str::FromStr;
 /// How blocks are authored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Consensus {
-	/// Aura slots of the runtime's block time, finalized by GRANDPA: what real networks run.
+	/// BABE slots of the runtime's block time, finalized by GRANDPA: what real networks run.
 	#[default]
-	Aura,
+	Babe,
 	/// A block as soon as a transaction arrives, finalized at once (tests, demos).
 	InstantSeal,
 	/// A block every given number of milliseconds, finalized at once (tests, demos).
@@ -19,7 +19,7 @@ impl FromStr for Consensus {
 
 	fn from_str(s: &str) -> Result<Self, Self::Err> {
 		match s {
-			"aura" => Ok(Consensus::Aura),
+			"babe" => Ok(Consensus::Babe),
 			"instant-seal" => Ok(Consensus::InstantSeal),
 			other => match other.strip_prefix("manual-seal-") {
 				Some(ms) => match ms.parse::<u64>() {
@@ -27,7 +27,7 @@ impl FromStr for Consensus {
 					_ => Err(format!("'{ms}' is not a positive number of milliseconds")),
 				},
 				None => Err(format!(
-					"unknown consensus '{other}': use aura, instant-seal or manual-seal-<ms>"
+					"unknown consensus '{other}': use babe, instant-seal or manual-seal-<ms>"
 				)),
 			},
 		}
@@ -45,9 +45,9 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
 
-	/// Block authoring: `aura` (default; Aura + GRANDPA), `instant-seal`, or `manual-seal-<ms>`.
+	/// Block authoring: `babe` (default; BABE + GRANDPA), `instant-seal`, or `manual-seal-<ms>`.
 	/// The sealing modes are for a single development node only.
-	#[arg(long, default_value = "aura")]
+	#[arg(long, default_value = "babe")]
 	pub consensus: Consensus,
 }
 
@@ -99,11 +99,12 @@ mod tests {
 
 	#[test]
 	fn consensus_parses_every_mode_and_rejects_the_rest() {
-		assert_eq!("aura".parse(), Ok(Consensus::Aura));
+		assert_eq!("babe".parse(), Ok(Consensus::Babe));
+		assert!("aura".parse::<Consensus>().is_err());
 		assert_eq!("instant-seal".parse(), Ok(Consensus::InstantSeal));
 		assert_eq!("manual-seal-250".parse(), Ok(Consensus::ManualSeal(250)));
 		assert!("manual-seal-0".parse::<Consensus>().is_err());
 		assert!("manual-seal-".parse::<Consensus>().is_err());
-		assert!("babe".parse::<Consensus>().is_err());
+		assert!("raft".parse::<Consensus>().is_err());
 	}
 }

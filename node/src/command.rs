@@ -50,8 +50,8 @@ impl SubstrateCli for Cli {
 pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
 
-	// Chain-ops subcommands read blocks authored by Aura; they use its import queue.
-	let ops = Consensus::Aura;
+	// Chain-ops subcommands read blocks authored by BABE; they use its import queue.
+	let ops = Consensus::Babe;
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		#[allow(deprecated)]
@@ -104,10 +104,12 @@ pub fn run() -> sc_cli::Result<()> {
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, backend, .. } =
 					service::new_partial(&config, ops)?;
-				let aux_revert = Box::new(|client, _, blocks| {
-					sc_consensus_grandpa::revert(client, blocks)?;
-					Ok(())
-				});
+				let aux_revert =
+					Box::new(|client: std::sync::Arc<service::FullClient>, backend, blocks| {
+						sc_consensus_babe::revert(client.clone(), backend, blocks)?;
+						sc_consensus_grandpa::revert(client, blocks)?;
+						Ok(())
+					});
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		}

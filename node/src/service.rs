@@ -1,17 +1,17 @@
-//! The node's services: client, transaction pool, networking, block authoring (Aura + GRANDPA or
-//! manual/instant sealing), offchain workers and RPC.
+//! The node's services: client, transaction pool, networking, block authoring (BABE + GRANDPA or
+//! manual/instant sealing with BABE pre-digests), offchain workers and RPC.
 
 use std::{sync::Arc, time::Duration};
 
 use datdot_runtime::{opaque::Block, RuntimeApi};
 use futures::FutureExt;
 use sc_client_api::{Backend, BlockBackend};
-use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use sc_consensus_babe::{BabeLink, BabeWorkerHandle, SlotProportion};
 use sc_consensus_grandpa::SharedVoterState;
+use sc_consensus_manual_seal::consensus::timestamp::SlotTimestampProvider;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
-use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use sp_runtime::traits::Block as BlockT;
 
 use crate::cli::Consensus;
@@ -27,14 +27,42 @@ type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type GrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
+/// Makes the inherents a block's slot and time come from, for authoring and for checking
+/// imported blocks.
+type Inherents<Time> = Arc<
+	dyn sp_inherents::CreateInherentDataProviders<
+		Block,
+		(),
+		InherentDataProviders = (sp_consensus_babe::inherents::InherentDataProvider, Time),
+	>,
+>;
+/// Slots from the wall clock (BABE).
+type ClockInherents = Inherents<sp_timestamp::InherentDataProvider>;
+/// One slot after the parent's per block, ahead of the wall clock when blocks come faster
+/// (sealing).
+type SealInherents = Inherents<SlotTimestampProvider>;
+/// BABE's block import around `Inner`: it tracks epochs, checks slot claims and inherents.
+type BabeBlockImport<Inner, Time> =
+	sc_consensus_babe::BabeBlockImport<Block, FullClient, Inner, Inherents<Time>, FullSelectChain>;
+/// The block import of sealing: BABE's, straight onto the client.
+type SealBlockImport = BabeBlockImport<Arc<FullClient>, SlotTimestampProvider>;
 
 /// Blocks between two GRANDPA justifications that are kept.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
-/// What Aura + GRANDPA need beyond the client; absent under manual or instant sealing.
-pub struct GrandpaParts {
-	block_import: GrandpaBlockImport,
-	link: GrandpaLink,
+/// What block authoring needs beyond the client.
+pub enum ConsensusParts {
+	/// BABE authors, GRANDPA finalizes.
+	BabeGrandpa {
+		block_import: BabeBlockImport<GrandpaBlockImport, sp_timestamp::InherentDataProvider>,
+		babe_link: BabeLink<Block>,
+		grandpa_link: GrandpaLink,
+		/// Keeps BABE's epoch worker running (it stops once no handle is left).
+		babe_worker: BabeWorkerHandle<Block>,
+	},
+	/// Manual or instant sealing: blocks still carry BABE pre-digests and epochs, so the
+	/// runtime sees a BABE chain; each block is final at once.
+	Sealing { block_import: SealBlockImport, babe_link: BabeLink<Block>, inherents: SealInherents },
 }
 
 /// The parts of the node that chain-ops subcommands need too.
@@ -44,7 +72,7 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-	(Option<GrandpaParts>, Option<Telemetry>),
+	(ConsensusParts, Option<Telemetry>),
 >;
 
 /// Builds the client, pool and the import queue that fits `consensus`.
@@ -88,53 +116,78 @@ pub fn new_partial(config: &Configuration, consensus: Consensus) -> Result<Servi
 		.build(),
 	);
 
-	let (import_queue, grandpa) = match consensus {
-		Consensus::Aura => {
-			let (block_import, link) = sc_consensus_grandpa::block_import(
+	let babe_config = sc_consensus_babe::configuration(&*client)?;
+	let slot_duration = babe_config.slot_duration();
+	let clock: ClockInherents = Arc::new(move |_, ()| async move {
+		let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+		let slot =
+			sp_consensus_babe::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+				*timestamp,
+				slot_duration,
+			);
+		Ok::<_, Box<dyn std::error::Error + Send + Sync>>((slot, timestamp))
+	});
+	let pool_factory = OffchainTransactionPoolFactory::new(transaction_pool.clone());
+
+	let (import_queue, parts) = match consensus {
+		Consensus::Babe => {
+			let (grandpa_block_import, grandpa_link) = sc_consensus_grandpa::block_import(
 				client.clone(),
 				GRANDPA_JUSTIFICATION_PERIOD,
 				&client,
 				select_chain.clone(),
 				telemetry.as_ref().map(|x| x.handle()),
 			)?;
-			let cidp_client = client.clone();
-			let import_queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(
-				ImportQueueParams {
+			let (block_import, babe_link) = sc_consensus_babe::block_import(
+				babe_config,
+				grandpa_block_import.clone(),
+				client.clone(),
+				clock,
+				select_chain.clone(),
+				pool_factory,
+			)?;
+			let (import_queue, babe_worker) =
+				sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
+					link: babe_link.clone(),
 					block_import: block_import.clone(),
-					justification_import: Some(Box::new(block_import.clone())),
+					justification_import: Some(Box::new(grandpa_block_import)),
 					client: client.clone(),
-					create_inherent_data_providers: move |parent_hash, _| {
-						let cidp_client = cidp_client.clone();
-						async move {
-							let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
-								&*cidp_client,
-								parent_hash,
-							)?;
-							let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-							let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-								*timestamp,
-								slot_duration,
-							);
-							Ok((slot, timestamp))
-						}
-					},
+					slot_duration,
 					spawner: &task_manager.spawn_essential_handle(),
 					registry: config.prometheus_registry(),
-					check_for_equivocation: Default::default(),
 					telemetry: telemetry.as_ref().map(|x| x.handle()),
-					compatibility_mode: Default::default(),
-				},
-			)?;
-			(import_queue, Some(GrandpaParts { block_import, link }))
+				})?;
+			let parts =
+				ConsensusParts::BabeGrandpa { block_import, babe_link, grandpa_link, babe_worker };
+			(import_queue, parts)
 		}
-		Consensus::InstantSeal | Consensus::ManualSeal(_) => (
-			sc_consensus_manual_seal::import_queue(
-				Box::new(client.clone()),
+		Consensus::InstantSeal | Consensus::ManualSeal(_) => {
+			let slot_client = client.clone();
+			let inherents: SealInherents = Arc::new(move |_, ()| {
+				let client = slot_client.clone();
+				async move {
+					let timestamp = SlotTimestampProvider::new_babe(client)
+						.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
+					let slot =
+						sp_consensus_babe::inherents::InherentDataProvider::new(timestamp.slot());
+					Ok((slot, timestamp))
+				}
+			});
+			let (block_import, babe_link) = sc_consensus_babe::block_import(
+				babe_config,
+				client.clone(),
+				client.clone(),
+				inherents.clone(),
+				select_chain.clone(),
+				pool_factory,
+			)?;
+			let import_queue = sc_consensus_manual_seal::import_queue(
+				Box::new(block_import.clone()),
 				&task_manager.spawn_essential_handle(),
 				config.prometheus_registry(),
-			),
-			None,
-		),
+			);
+			(import_queue, ConsensusParts::Sealing { block_import, babe_link, inherents })
+		}
 	};
 
 	Ok(sc_service::PartialComponents {
@@ -145,7 +198,7 @@ pub fn new_partial(config: &Configuration, consensus: Consensus) -> Result<Servi
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (grandpa, telemetry),
+		other: (parts, telemetry),
 	})
 }
 
@@ -162,8 +215,9 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (grandpa, mut telemetry),
+		other: (parts, mut telemetry),
 	} = new_partial(&config, consensus)?;
+	insert_dev_attestor_keys(&config, &*keystore_container.keystore())?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,
@@ -183,7 +237,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	// GRANDPA's gossip protocol and warp sync exist only when GRANDPA runs.
 	let mut grandpa_notification_service = None;
 	let mut warp_sync_config = None;
-	if let Some(parts) = &grandpa {
+	if let ConsensusParts::BabeGrandpa { grandpa_link, .. } = &parts {
 		let (protocol_config, notification_service) =
 			sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
 				grandpa_protocol_name.clone(),
@@ -195,7 +249,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		warp_sync_config = Some(WarpSyncConfig::WithProvider(Arc::new(
 			sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 				backend.clone(),
-				parts.link.shared_authority_set().clone(),
+				grandpa_link.shared_authority_set().clone(),
 				Vec::default(),
 			),
 		)));
@@ -277,43 +331,45 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		telemetry.as_ref().map(|x| x.handle()),
 	);
 
-	match (consensus, grandpa) {
-		(Consensus::Aura, Some(GrandpaParts { block_import, link })) => {
+	match parts {
+		ConsensusParts::BabeGrandpa { block_import, babe_link, grandpa_link, babe_worker } => {
 			if role.is_authority() {
-				let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
-				let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
-					StartAuraParams {
-						slot_duration,
-						client: client.clone(),
-						select_chain,
-						block_import,
-						proposer_factory,
-						create_inherent_data_providers: move |_, ()| async move {
-							let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-							let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-								*timestamp,
-								slot_duration,
-							);
-							Ok((slot, timestamp))
-						},
-						force_authoring,
-						backoff_authoring_blocks: Option::<()>::None,
-						keystore: keystore_container.keystore(),
-						sync_oracle: sync_service.clone(),
-						justification_sync_link: sync_service.clone(),
-						block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
-						max_block_proposal_slot_portion: None,
-						telemetry: telemetry.as_ref().map(|x| x.handle()),
-						compatibility_mode: Default::default(),
+				let slot_duration = babe_link.config().slot_duration();
+				let babe = sc_consensus_babe::start_babe(sc_consensus_babe::BabeParams {
+					keystore: keystore_container.keystore(),
+					client: client.clone(),
+					select_chain,
+					env: proposer_factory,
+					block_import,
+					sync_oracle: sync_service.clone(),
+					justification_sync_link: sync_service.clone(),
+					create_inherent_data_providers: move |_, ()| async move {
+						let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+						let slot = sp_consensus_babe::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+							*timestamp,
+							slot_duration,
+						);
+						Ok((slot, timestamp))
 					},
-				)?;
+					force_authoring,
+					backoff_authoring_blocks: Option::<()>::None,
+					babe_link,
+					block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+					max_block_proposal_slot_portion: None,
+					telemetry: telemetry.as_ref().map(|x| x.handle()),
+				})?;
 				// Authoring is essential: if it fails, the node stops.
 				task_manager.spawn_essential_handle().spawn_blocking(
-					"aura",
+					"babe",
 					Some("block-authoring"),
-					aura,
+					babe,
 				);
 			}
+			// BABE's epoch worker answers as long as a handle lives: for the node's lifetime.
+			task_manager.spawn_handle().spawn("babe-worker-handle", None, async move {
+				let _handle = babe_worker;
+				futures::future::pending::<()>().await
+			});
 
 			if enable_grandpa {
 				let keystore =
@@ -332,7 +388,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 						telemetry: telemetry.as_ref().map(|x| x.handle()),
 						protocol_name: grandpa_protocol_name,
 					},
-					link,
+					link: grandpa_link,
 					network,
 					sync: Arc::new(sync_service),
 					notification_service,
@@ -349,58 +405,84 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 				);
 			}
 		}
-		(Consensus::InstantSeal, _) | (Consensus::ManualSeal(_), _) => start_sealing(
+		ConsensusParts::Sealing { block_import, babe_link, inherents } => start_sealing(
 			&task_manager,
 			consensus,
 			client,
+			keystore_container.keystore(),
+			(block_import, babe_link, inherents),
 			transaction_pool,
 			select_chain,
 			proposer_factory,
-		),
-		(Consensus::Aura, None) => {
-			return Err(ServiceError::Other("Aura needs the GRANDPA block import".into()))
-		}
+		)?,
 	}
 
 	Ok(task_manager)
 }
 
+/// Puts the dev attestors' keys in the keystore: on a development chain (`--dev`) every
+/// well-known account's (`//Alice` ... `//Ferdie`), which genesis ties to those accounts; with
+/// `--alice`, `--bob`, ... on another chain, that account's. Operators add their own key with
+/// `datdot-node key insert` or `author_insertKey` (`docs/OPERATORS.md`).
+fn insert_dev_attestor_keys(
+	config: &Configuration,
+	keystore: &dyn sp_keystore::Keystore,
+) -> Result<(), ServiceError> {
+	let development = config.chain_spec.chain_type() == sc_service::ChainType::Development;
+	for seed in dev_attestor_seeds(development, config.dev_key_seed.as_deref()) {
+		keystore
+			.sr25519_generate_new(datdot_primitives::attestor::KEY_TYPE, Some(&seed))
+			.map_err(|e| ServiceError::Other(format!("cannot add the attestor key {seed}: {e}")))?;
+	}
+	Ok(())
+}
+
+/// The seeds of the dev attestor keys a node holds: every well-known account's on a
+/// development chain, else the one of `--alice`-style flags, if any.
+fn dev_attestor_seeds(development: bool, dev_key_seed: Option<&str>) -> Vec<String> {
+	if development {
+		// `to_seed` names the stash accounts `//AliceStash`; their keys are `//Alice//stash`.
+		sp_keyring::Sr25519Keyring::well_known()
+			.map(|k| format!("//{}", <&'static str>::from(k)))
+			.collect()
+	} else {
+		dev_key_seed.map(String::from).into_iter().collect()
+	}
+}
+
 /// Authors blocks without slots: on every transaction (instant seal) or on a timer (manual
-/// seal), finalizing each one at once. The blocks still carry an Aura pre-digest and a
-/// timestamp one slot after the parent's, so the runtime sees the same chain it sees under Aura:
-/// chain time runs one slot per block, ahead of the wall clock when blocks come faster.
+/// seal), finalizing each one at once. The blocks still carry a BABE pre-digest (a VRF slot
+/// claim with the dev authority's key, so the runtime's randomness is BABE's) and a timestamp
+/// one slot after the parent's, so the runtime sees the same chain it sees under BABE: chain
+/// time runs one slot per block, ahead of the wall clock when blocks come faster.
+#[allow(clippy::too_many_arguments)]
 fn start_sealing(
 	task_manager: &TaskManager,
 	consensus: Consensus,
 	client: Arc<FullClient>,
+	keystore: sp_keystore::KeystorePtr,
+	(block_import, babe_link, create_inherent_data_providers): (
+		SealBlockImport,
+		BabeLink<Block>,
+		SealInherents,
+	),
 	pool: Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
 	select_chain: FullSelectChain,
 	proposer_factory: sc_basic_authorship::ProposerFactory<
 		sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
 		FullClient,
 	>,
-) {
-	let cidp_client = client.clone();
-	let create_inherent_data_providers = move |_, ()| {
-		let client = cidp_client.clone();
-		async move {
-			let timestamp =
-				sc_consensus_manual_seal::consensus::timestamp::SlotTimestampProvider::new_aura(
-					client,
-				)
-				.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
-			let slot = sp_consensus_aura::inherents::InherentDataProvider::new(timestamp.slot());
-			Ok((slot, timestamp))
-		}
-	};
-	let consensus_data_provider =
-		|| -> Option<Box<dyn sc_consensus_manual_seal::ConsensusDataProvider<Block>>> {
-			Some(Box::new(
-				sc_consensus_manual_seal::consensus::aura::AuraConsensusDataProvider::new(
-					client.clone(),
-				),
-			))
-		};
+) -> Result<(), ServiceError> {
+	let consensus_data_provider: Box<dyn sc_consensus_manual_seal::ConsensusDataProvider<Block>> =
+		Box::new(
+			sc_consensus_manual_seal::consensus::babe::BabeConsensusDataProvider::new(
+				client.clone(),
+				keystore,
+				babe_link.epoch_changes().clone(),
+				babe_link.config().authorities.clone(),
+			)
+			.map_err(|e| ServiceError::Other(format!("BABE sealing: {e}")))?,
+		);
 
 	match consensus {
 		Consensus::ManualSeal(block_time_ms) => {
@@ -419,13 +501,13 @@ fn start_sealing(
 				}
 			});
 			let params = sc_consensus_manual_seal::ManualSealParams {
-				block_import: client.clone(),
+				block_import,
 				env: proposer_factory,
-				client: client.clone(),
+				client,
 				pool,
 				select_chain,
 				commands_stream: Box::pin(commands_stream),
-				consensus_data_provider: consensus_data_provider(),
+				consensus_data_provider: Some(consensus_data_provider),
 				create_inherent_data_providers,
 			};
 			task_manager.spawn_essential_handle().spawn_blocking(
@@ -436,12 +518,12 @@ fn start_sealing(
 		}
 		_ => {
 			let params = sc_consensus_manual_seal::InstantSealParams {
-				block_import: client.clone(),
+				block_import,
 				env: proposer_factory,
-				client: client.clone(),
+				client,
 				pool,
 				select_chain,
-				consensus_data_provider: consensus_data_provider(),
+				consensus_data_provider: Some(consensus_data_provider),
 				create_inherent_data_providers,
 			};
 			task_manager.spawn_essential_handle().spawn_blocking(
@@ -450,5 +532,26 @@ fn start_sealing(
 				sc_consensus_manual_seal::run_instant_seal_and_finalize(params),
 			);
 		}
+	}
+	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::dev_attestor_seeds;
+	use sp_core::{sr25519, Pair};
+	use sp_keyring::Sr25519Keyring;
+
+	#[test]
+	fn a_dev_node_holds_every_well_known_accounts_key_and_a_local_node_its_own() {
+		let seeds = dev_attestor_seeds(true, Some("//Alice"));
+		assert_eq!(seeds.len(), 12);
+		for (seed, account) in seeds.iter().zip(Sr25519Keyring::well_known()) {
+			let pair = sr25519::Pair::from_string(seed, None).expect("a valid seed");
+			assert_eq!(pair.public(), account.public(), "{seed}");
+		}
+		assert!(seeds.contains(&"//Bob//stash".to_string()));
+		assert_eq!(dev_attestor_seeds(false, Some("//Bob")), vec!["//Bob".to_string()]);
+		assert!(dev_attestor_seeds(false, None).is_empty());
 	}
 }

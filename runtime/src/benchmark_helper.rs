@@ -5,11 +5,13 @@
 use alloc::{format, vec, vec::Vec};
 use codec::Encode;
 use datdot_primitives::{
+	attestor::AttestorId,
 	feed::{benchmark_feed, SignedTree, BENCHMARK_KNOWN_BLOCKS},
 	BenchmarkHelper, ChunkRange, ContractId, ContractManager, Performance, PlanId, Priority, Role,
 };
 use frame_support::traits::fungible::Mutate;
 use sp_core::{crypto::KeyTypeId, ed25519};
+use sp_runtime::RuntimeAppPublic;
 
 use crate::{
 	AccountId, Accounts, Balances, Benchmarks, Hosting, Plans, Proofs, Roles, Runtime,
@@ -145,10 +147,23 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		let public = key_of(who);
 		sp_io::crypto::ed25519_sign(KEY_TYPE, &public, message).map(|s| s.0).unwrap_or([0; 64])
 	}
+
+	fn attestor_key(who: &AccountId) -> AttestorId {
+		Self::account(who, b"u33dcu33");
+		let key = AttestorId::generate_pair(None);
+		if let Some(proof) = key.sign(&Roles::attestor_key_message(who, &key)) {
+			let _ = Roles::roles_set_attestor_key(
+				RuntimeOrigin::signed(who.clone()),
+				key.clone(),
+				proof,
+			);
+		}
+		key
+	}
 }
 
-/// Runs matching and setup of every contract of `plan` with fresh providers in `region`; the
-/// same hosters and encoders serve every contract. Returns the contracts.
+/// Runs matching (the rule's selection, voted by a quorum) and setup of every contract of
+/// `plan` with fresh providers in `region`. Returns the contracts.
 fn activate(plan: PlanId, hosters: u8, region: &[u8]) -> Vec<ContractId> {
 	let feed =
 		pallet_datdot_plans::Plans::<Runtime>::get(plan).map(|p| p.feed.key).unwrap_or_default();
@@ -165,25 +180,31 @@ fn activate(plan: PlanId, hosters: u8, region: &[u8]) -> Vec<ContractId> {
 	};
 	// One attestor more than a round draws, free to measure the contracts later.
 	make(Role::Attestor, 4);
-	let hoster_ids = make(Role::Hoster, u32::from(hosters));
-	let encoder_ids = make(Role::Encoder, u32::from(hosters));
+	// Three times as many hosters and encoders as positions: the rule's probes find a free one
+	// for the last position too.
+	make(Role::Hoster, 3 * u32::from(hosters));
+	make(Role::Encoder, 3 * u32::from(hosters));
 	let _ = <Hosting as ContractManager<AccountId>>::start(plan);
 	for contract in &contracts {
 		let contract = *contract;
 		let voters = pallet_datdot_hosting::Rounds::<Runtime>::get(contract)
 			.map(|round| round.attestors.into_inner())
 			.unwrap_or_default();
+		let Ok(rule) = Hosting::rule_selection(contract) else {
+			continue;
+		};
 		for voter in voters.iter().take(2) {
 			let selection = pallet_datdot_hosting::SelectionInput {
-				hosters: hoster_ids.clone(),
-				encoders: encoder_ids.clone(),
+				hosters: rule.hosters.to_vec(),
+				encoders: rule.encoders.to_vec(),
 			};
 			let _ = Hosting::do_submit_matching(voter.clone(), contract, selection);
 		}
 		let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) else {
 			continue;
 		};
-		let results = hoster_ids
+		let results = rule
+			.hosters
 			.iter()
 			.map(|hoster| {
 				let message = Hosting::setup_message(contract, hoster, feed, stored.range);

@@ -4,18 +4,21 @@
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, Balance, BalancesConfig, RolesConfig, RuntimeGenesisConfig, SudoConfig, UNIT,
+};
+use datdot_primitives::attestor::AttestorId;
 
 /// What each well-known dev account holds at genesis.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 
 fn genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	authorities: Vec<(BabeId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
@@ -27,8 +30,9 @@ fn genesis(
 				.map(|account| (account, ENDOWMENT))
 				.collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		babe: pallet_babe::GenesisConfig {
+			authorities: authorities.iter().map(|(babe, _)| (babe.clone(), 1)).collect::<Vec<_>>(),
+			epoch_config: crate::BABE_GENESIS_EPOCH_CONFIG,
 		},
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: authorities
@@ -37,12 +41,25 @@ fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		// Each funded dev account votes with its own sr25519 key when it is drawn as an
+		// attestor: `datdot-node` puts these keys in the keystore of development chains.
+		roles: RolesConfig {
+			attestor_keys: endowed
+				.iter()
+				.map(|account| (
+					account.clone(),
+					AttestorId::from(sp_core::sr25519::Public::from(<[u8; 32]>::from(
+						account.clone()
+					)))
+				))
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 
-/// A validator's Aura and GRANDPA keys: the dev keys of the same name (`//Alice`, ...).
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+/// A validator's BABE and GRANDPA keys: the dev keys of the same name (`//Alice`, ...).
+fn authority(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> (BabeId, GrandpaId) {
+	(babe.public().into(), grandpa.public().into())
 }
 
 /// One validator (Alice), all well-known accounts funded, Alice is root.

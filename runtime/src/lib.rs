@@ -61,10 +61,19 @@ pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
 /// The smallest balance an account may hold.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
 
-/// The target block time. Aura authors one block per slot of this length.
+/// The target block time. BABE expects one block per slot of this length.
 pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
-/// The Aura slot; it cannot change once the chain runs.
+/// The BABE slot; it cannot change once the chain runs.
 pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+/// Slots per BABE epoch (an hour); fixed at genesis.
+pub const EPOCH_DURATION_IN_SLOTS: u64 = HOURS as u64;
+/// BABE at genesis: a primary VRF slot claim per slot with probability 1/4, and secondary
+/// slots carrying a VRF output too, so every block has a VRF output (the runtime's randomness).
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+	sp_consensus_babe::BabeEpochConfiguration {
+		c: (1, 4),
+		allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+	};
 /// Blocks per minute at the target block time.
 pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
 /// Blocks per hour.
@@ -85,9 +94,9 @@ pub mod opaque {
 	pub type BlockId = generic::BlockId<Block>;
 
 	impl_opaque_keys! {
-		/// The keys a validator registers: Aura for authoring, GRANDPA for finality.
+		/// The keys a validator registers: BABE for authoring, GRANDPA for finality.
 		pub struct SessionKeys {
-			pub aura: Aura,
+			pub babe: Babe,
 			pub grandpa: Grandpa,
 		}
 	}
@@ -99,7 +108,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("datdot"),
 	impl_name: alloc::borrow::Cow::Borrowed("datdot-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -114,6 +123,7 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// The transaction extensions every signed extrinsic carries, in order.
 pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
@@ -163,7 +173,7 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
 	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
+	pub type Babe = pallet_babe;
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;
 	#[runtime::pallet_index(4)]
@@ -172,8 +182,6 @@ mod runtime {
 	pub type TransactionPayment = pallet_transaction_payment;
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
-	#[runtime::pallet_index(7)]
-	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
 
 	#[runtime::pallet_index(10)]
 	pub type Accounts = pallet_datdot_accounts;

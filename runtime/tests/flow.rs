@@ -29,7 +29,8 @@ fn subscribe() -> u64 {
 	0
 }
 
-/// Matches and sets up the plan's contract with hosters 10, 11 and encoders 20, 21.
+/// Matches and sets up the plan's contract with hosters 10, 11 and encoders 20, 21 (in the
+/// matching rule's order).
 fn active_contract() -> u64 {
 	let plan = subscribe();
 	run_to(3);
@@ -74,6 +75,7 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 		);
 
 		// Hoster 11 never answers: three missed deadlines in a row replace it.
+		let missing = position_of(contract, HOSTERS[1]);
 		for round in 1..=3u32 {
 			if pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(HOSTERS[1]))
 				.is_none()
@@ -112,7 +114,7 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 		}
 		let repaired = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
 		assert_eq!(
-			repaired.positions[1].hoster,
+			repaired.positions[missing].hoster,
 			Some(who(HOSTERS[2])),
 			"the spare hoster took over"
 		);
@@ -162,13 +164,14 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 fn a_busy_hoster_that_unregisters_is_replaced() {
 	new_ext().execute_with(|| {
 		let contract = active_contract();
+		let leaving = position_of(contract, HOSTERS[0]);
 		assert_ok!(Roles::roles_unregister(signed(HOSTERS[0]), Role::Hoster));
 		assert!(!pallet_datdot_roles::Providers::<Runtime>::contains_key(
 			who(HOSTERS[0]),
 			Role::Hoster
 		));
 		let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
-		assert_eq!(stored.positions[0].hoster, Some(who(HOSTERS[2])));
+		assert_eq!(stored.positions[leaving].hoster, Some(who(HOSTERS[2])));
 		assert_eq!(stored.status, datdot_primitives::ContractStatus::Repairing);
 		assert!(stored.attestor.is_some(), "someone checks the new copy");
 		all_invariants();

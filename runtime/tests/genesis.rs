@@ -48,20 +48,39 @@ fn development_funds_the_dev_accounts_with_alice_as_validator_and_root() {
 		for key in Sr25519Keyring::well_known() {
 			assert_eq!(Balances::free_balance(key.to_account_id()), ENDOWMENT, "{key:?}");
 		}
-		let aura = pallet_aura::Authorities::<Runtime>::get();
-		assert_eq!(aura.into_inner(), vec![Sr25519Keyring::Alice.public().into()]);
+		let babe = pallet_babe::Authorities::<Runtime>::get();
+		assert_eq!(babe.into_inner(), vec![(Sr25519Keyring::Alice.public().into(), 1)]);
+		assert_eq!(
+			pallet_babe::EpochConfig::<Runtime>::get(),
+			Some(datdot_runtime::BABE_GENESIS_EPOCH_CONFIG)
+		);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		// Each dev account votes with its own sr25519 key, which the dev node's keystore holds.
+		for key in Sr25519Keyring::well_known() {
+			let attestor = datdot_primitives::attestor::AttestorId::from(key.public());
+			assert_eq!(
+				pallet_datdot_roles::AttestorKeys::<Runtime>::get(key.to_account_id()),
+				Some(attestor.clone())
+			);
+			assert_eq!(
+				pallet_datdot_roles::AttestorKeyOwners::<Runtime>::get(attestor),
+				Some(key.to_account_id())
+			);
+		}
 	});
 }
 
 #[test]
 fn local_testnet_has_alice_and_bob_as_validators() {
 	sp_io::TestExternalities::new(storage_of(LOCAL_TESTNET_RUNTIME_PRESET)).execute_with(|| {
-		let aura = pallet_aura::Authorities::<Runtime>::get().into_inner();
+		let babe = pallet_babe::Authorities::<Runtime>::get().into_inner();
 		assert_eq!(
-			aura,
-			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()]
+			babe,
+			vec![
+				(Sr25519Keyring::Alice.public().into(), 1),
+				(Sr25519Keyring::Bob.public().into(), 1)
+			]
 		);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 2);
 		assert_eq!(Balances::free_balance(Sr25519Keyring::Charlie.to_account_id()), ENDOWMENT);

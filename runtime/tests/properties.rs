@@ -104,23 +104,10 @@ fn subscribe(hosters: u8, start_in: u32, end_in: Option<u32>) -> RuntimeCall {
 /// The first two drawn attestors agree on the first free hosters and encoders.
 fn honest_match(contract: u64) {
 	let Some(round) = pallet_datdot_hosting::Rounds::<Runtime>::get(contract) else { return };
-	let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) else { return };
-	let positions = stored.positions.len();
-	let free = |ns: &[u8], role: Role| -> Vec<AccountId> {
-		ns.iter()
-			.map(|n| who(*n))
-			.filter(|a| !round.attestors.contains(a))
-			.filter(|a| {
-				pallet_datdot_roles::Providers::<Runtime>::get(a, role)
-					.is_some_and(|p| p.booked < p.capacity)
-			})
-			.take(positions)
-			.collect()
-	};
-	let selection = SelectionInput {
-		hosters: free(&HOSTERS, Role::Hoster),
-		encoders: free(&ENCODERS, Role::Encoder),
-	};
+	// No selection when the rule finds no eligible candidate: the round then runs out.
+	let Ok(rule) = Hosting::rule_selection(contract) else { return };
+	let selection =
+		SelectionInput { hosters: rule.hosters.to_vec(), encoders: rule.encoders.to_vec() };
 	for attestor in round.attestors.iter().take(2) {
 		dispatch(
 			attestor,

@@ -29,10 +29,12 @@ test('the runtime identifies itself and its metadata lists the chain pallets', a
   const version = api.runtimeVersion;
   assert.equal(version.specName.toString(), 'datdot');
   const pallets = api.runtimeMetadata.asLatest.pallets.map((p) => p.name.toString());
-  for (const name of ['System', 'Timestamp', 'Aura', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo',
-    'RandomnessCollectiveFlip', 'Accounts', 'Roles', 'Plans', 'Hosting', 'Proofs', 'Benchmarks', 'Scheduler']) {
+  for (const name of ['System', 'Timestamp', 'Babe', 'Grandpa', 'Balances', 'TransactionPayment', 'Sudo',
+    'Accounts', 'Roles', 'Plans', 'Hosting', 'Proofs', 'Benchmarks', 'Scheduler']) {
     assert.ok(pallets.includes(name), `metadata lacks pallet ${name}: ${pallets.join(', ')}`);
   }
+  // Consensus is BABE's: no Aura, and no collective-flip randomness.
+  assert.ok(!pallets.includes('Aura') && !pallets.includes('RandomnessCollectiveFlip'), pallets.join(', '));
   assert.equal(api.registry.chainDecimals[0], 12);
   assert.equal(api.registry.chainTokens[0], 'DOTDOT');
   const chain = await api.rpc.system.chain();
@@ -43,6 +45,17 @@ test('blocks are produced and finalized in fast mode', async () => {
   const start = (await api.rpc.chain.getHeader()).number.toNumber();
   const head = await waitForHead((cb) => api.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= start + 2, 60_000);
   assert.ok(head.number.toNumber() >= start + 2);
+});
+
+test('fast-mode blocks carry BABE VRF slot claims, and the runtime draws from their output', async () => {
+  const header = await api.rpc.chain.getHeader();
+  const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'BABE');
+  assert.ok(preRuntime, 'no BABE pre-digest');
+  const digest = api.createType('RawBabePreDigest', preRuntime.asPreRuntime[1]);
+  assert.ok(digest.isPrimary || digest.isSecondaryVRF, `a ${digest.type} claim carries no VRF output`);
+  // The parent block's VRF output, which DatDot's draws hash with their subject.
+  const vrf = await api.query.babe.authorVrfRandomness();
+  assert.ok(vrf.isSome, 'no VRF output recorded');
 });
 
 test('a transfer moves the funds and emits Transfer and ExtrinsicSuccess', async () => {

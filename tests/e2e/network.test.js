@@ -1,4 +1,4 @@
-// `--chain local`: Alice and Bob, two validators on loopback, author and finalize together.
+// `--chain local`: Alice and Bob, two BABE validators on loopback, author and finalize together.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, connect, waitForHead, waitFor } from './lib/node.js';
@@ -32,18 +32,19 @@ test('two validators on loopback produce and finalize blocks together', { timeou
   }, { what: 'Bob to connect to Alice' });
   assert.ok(health.peers.toNumber() >= 1);
 
-  // Both authorities must author. Aura's author of a block is authorities[slot % count], the
-  // slot coming from the block's Aura pre-runtime digest.
-  const authorities = (await bobApi.query.aura.authorities()).map((a) => a.toString());
+  // Both authorities must author. A BABE block names its author by index in its pre-runtime
+  // digest: a primary VRF claim, or a secondary (VRF or plain) slot claim.
+  const authorities = (await bobApi.query.babe.authorities()).map(([id]) => id.toString());
   assert.equal(authorities.length, 2);
   const authors = new Set();
   const finalized = await waitForHead((cb) => bobApi.rpc.chain.subscribeFinalizedHeads(cb), (h) => h.number.toNumber() >= 3, 180_000);
   for (let n = 1; n <= finalized.number.toNumber(); n++) {
     const header = await bobApi.rpc.chain.getHeader(await bobApi.rpc.chain.getBlockHash(n));
-    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'aura');
-    assert.ok(preRuntime, `block ${n} has no Aura digest`);
-    const slot = bobApi.createType('u64', preRuntime.asPreRuntime[1]).toBigInt();
-    authors.add(authorities[Number(slot % BigInt(authorities.length))]);
+    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'BABE');
+    assert.ok(preRuntime, `block ${n} has no BABE digest`);
+    const digest = bobApi.createType('RawBabePreDigest', preRuntime.asPreRuntime[1]);
+    const claim = digest.isPrimary ? digest.asPrimary : digest.isSecondaryVRF ? digest.asSecondaryVRF : digest.asSecondaryPlain;
+    authors.add(authorities[claim.authorityIndex.toNumber()]);
   }
   assert.equal(authors.size, 2, `expected blocks by both validators, got ${[...authors].join(', ')}`);
 
@@ -54,7 +55,7 @@ test('two validators on loopback produce and finalize blocks together', { timeou
   assert.ok(aliceFinal.number.toNumber() >= 3);
 });
 
-test('datdot-node --dev authors with Aura every 6 s and GRANDPA finalizes', { timeout: 120_000 }, async () => {
+test('datdot-node --dev authors with BABE every 6 s and GRANDPA finalizes', { timeout: 120_000 }, async () => {
   const dev = await startNode(['--dev']);
   nodes.push(dev);
   const api = await connect(dev);

@@ -10,8 +10,12 @@ use datdot_primitives::{
 	Role,
 };
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
+use frame_support::{
+	pallet_prelude::TransactionSource,
+	traits::{Authorize, Get},
+};
 use frame_system::RawOrigin;
+use sp_runtime::RuntimeAppPublic;
 
 const REGION: &[u8] = b"u33d";
 
@@ -71,37 +75,89 @@ fn crowd_size<T: Config>() -> u32 {
 	T::MaxDrawAttempts::get().saturating_mul(8)
 }
 
-fn pick<T: Config>(list: &[T::AccountId], n: u32) -> Vec<T::AccountId> {
-	list.iter().take(n as usize).cloned().collect()
-}
-
 /// Spares for repairing `h` positions: enough that a draw's window of `MaxDrawAttempts`
 /// consecutive pool members always holds a free one.
 fn spares<T: Config>(h: u32) -> u32 {
 	T::MaxDrawAttempts::get().saturating_sub(h).max(h)
 }
 
-/// The last `n` providers: the ones before them in the pool are the spares a repair draws.
-fn pick_last<T: Config>(list: &[T::AccountId], n: u32) -> Vec<T::AccountId> {
-	list.iter().skip(list.len().saturating_sub(n as usize)).cloned().collect()
+/// The rule's selection for `contract` now, as a submission.
+fn rule<T: Config>(contract: ContractId) -> Result<SelectionInput<T::AccountId>, BenchmarkError> {
+	let rule = Pallet::<T>::rule_selection(contract)
+		.map_err(|_| BenchmarkError::Stop("the rule finds no selection"))?;
+	Ok(SelectionInput { hosters: rule.hosters.into_inner(), encoders: rule.encoders.into_inner() })
 }
 
-/// Submits the first `votes` votes of a round for the given providers.
+/// Submits the first `votes` votes of a round, each the rule's selection. Returns the first
+/// voter and the selection.
 fn vote<T: Config>(
 	contract: ContractId,
 	votes: usize,
-	hosters: &[T::AccountId],
-	encoders: &[T::AccountId],
-) -> Result<T::AccountId, BenchmarkError> {
+) -> Result<(T::AccountId, SelectionInput<T::AccountId>), BenchmarkError> {
 	let round = Rounds::<T>::get(contract).ok_or(BenchmarkError::Stop("no round"))?;
+	let pick = rule::<T>(contract)?;
 	for attestor in round.attestors.iter().take(votes) {
-		Pallet::<T>::do_submit_matching(
-			attestor.clone(),
-			contract,
-			SelectionInput { hosters: hosters.to_vec(), encoders: encoders.to_vec() },
-		)?;
+		Pallet::<T>::do_submit_matching(attestor.clone(), contract, pick.clone())?;
 	}
-	round.attestors.first().cloned().ok_or(BenchmarkError::Stop("no attestor"))
+	let first = round.attestors.first().cloned().ok_or(BenchmarkError::Stop("no attestor"))?;
+	Ok((first, pick))
+}
+
+/// Fills `who`'s capacity as `role`; returns how many jobs were booked.
+fn fill<T: Config>(who: &T::AccountId, role: Role) -> u32 {
+	let mut booked = 0;
+	while T::Providers::book(who, role).is_ok() {
+		booked += 1;
+	}
+	booked
+}
+
+/// How many spare hosters and encoders (each) make the rule's worst case for `h` positions:
+/// room for every position's probes to land on distinct members.
+fn probe_crowd<T: Config>(h: u32) -> u32 {
+	T::MaxDrawAttempts::get().saturating_mul(h).saturating_mul(2)
+}
+
+/// Makes the matching rule walk as many probes as it can for `contract`'s round: position by
+/// position in the rule's order, the chosen candidate is the free member the position's latest
+/// probe visits, and every free member its earlier probes visit is made busy. Earlier
+/// positions' choices stay as they were: they only ever skipped members that were busy or
+/// taken, and stay so.
+fn exhaust_probes<T: Config>(contract: ContractId) -> Result<(), BenchmarkError> {
+	let stored = Contracts::<T>::get(contract).ok_or(BenchmarkError::Stop("no contract"))?;
+	let round = Rounds::<T>::get(contract).ok_or(BenchmarkError::Stop("no round"))?;
+	let attempts = T::MaxDrawAttempts::get();
+	let mut taken: Vec<T::AccountId> = round.attestors.to_vec();
+	for role in [Role::Hoster, Role::Encoder] {
+		for (i, position) in stored.positions.iter().enumerate() {
+			let size = T::Providers::pool_size(role, &position.region);
+			let visited: Vec<T::AccountId> = (0..attempts)
+				.filter_map(|k| {
+					let index = Pallet::<T>::rule_probe(&round.seed, role, i as u32, k, size);
+					T::Providers::pool_member(role, &position.region, index)
+				})
+				.collect();
+			let open = |who: &T::AccountId, taken: &[T::AccountId]| {
+				!taken.contains(who) && T::Providers::has_free_capacity(who, role)
+			};
+			let target = visited
+				.iter()
+				.rev()
+				.find(|who| open(who, &taken))
+				.cloned()
+				.ok_or(BenchmarkError::Stop("no probe of a position finds a free member"))?;
+			for who in &visited {
+				if *who == target {
+					break;
+				}
+				if open(who, &taken) {
+					fill::<T>(who, role);
+				}
+			}
+			taken.push(target);
+		}
+	}
+	Ok(())
 }
 
 #[benchmarks]
@@ -125,21 +181,86 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// The submission that completes a quorum, after the rule walked (nearly) all its probes
+	/// for every position.
 	#[benchmark]
 	fn submit_matching(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, 0)?;
+		let (ids, _, _) = started::<T>(1, h, 0)?;
 		let contract = ids[0];
-		let (hosters, encoders) = (pick::<T>(&hosters, h), pick::<T>(&encoders, h));
+		providers::<T>("spare-hoster", Role::Hoster, probe_crowd::<T>(h), 1);
+		providers::<T>("spare-encoder", Role::Encoder, probe_crowd::<T>(h), 1);
+		exhaust_probes::<T>(contract)?;
 		let quorum = T::MatchingQuorum::get() as usize;
-		vote::<T>(contract, quorum - 1, &hosters, &encoders)?;
+		let (_, pick) = vote::<T>(contract, quorum - 1)?;
 		let last = Rounds::<T>::get(contract)
 			.and_then(|round| round.attestors.get(quorum - 1).cloned())
 			.ok_or(BenchmarkError::Stop("no attestor"))?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last), contract, SelectionInput { hosters, encoders });
+		_(RawOrigin::Signed(last), contract, pick);
 		assert!(Rounds::<T>::get(contract).is_none());
+		Ok(())
+	}
+
+	/// The pool's check of a vote: the round, the attestor's key and signature, and the rule
+	/// (walking its probes as in `submit_matching`).
+	#[benchmark]
+	fn authorize_matching_vote(
+		h: Linear<1, { T::MaxHostersPerContract::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (ids, _, _) = started::<T>(1, h, 0)?;
+		let contract = ids[0];
+		providers::<T>("spare-hoster", Role::Hoster, probe_crowd::<T>(h), 1);
+		providers::<T>("spare-encoder", Role::Encoder, probe_crowd::<T>(h), 1);
+		exhaust_probes::<T>(contract)?;
+		let round = Rounds::<T>::get(contract).ok_or(BenchmarkError::Stop("no round"))?;
+		let attestor = round.attestors.first().cloned().ok_or(BenchmarkError::Stop("none"))?;
+		let key = T::BenchmarkHelper::attestor_key(&attestor);
+		let vote =
+			MatchingVote { contract, seed: round.seed, attestor, selection: rule::<T>(contract)? };
+		let signature = key
+			.sign(&Pallet::<T>::vote_message(&vote))
+			.ok_or(BenchmarkError::Stop("the keystore cannot sign"))?;
+		let call = Call::<T>::submit_matching_vote { vote, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or(BenchmarkError::Stop("the call is not authorized"))?
+				.map_err(|_| BenchmarkError::Stop("the vote is refused"))?;
+		}
+		Ok(())
+	}
+
+	/// What an attestor's off-chain worker computes for one round, with a pool of `p`
+	/// providers (half hosters, half encoders) and `MaxHostersPerContract` positions whose
+	/// probes the rule walks (as in `submit_matching`): the rule's selection, the vote's
+	/// statement and its signature. Off chain, so never charged (an `extra` benchmark, run
+	/// with `--extra`, with no weight function); measured to show that a worker votes well
+	/// within a block (`docs/BENCHMARKS.md`).
+	#[benchmark(extra)]
+	fn offchain_vote(p: Linear<400, 10_000>) -> Result<(), BenchmarkError> {
+		let h = T::MaxHostersPerContract::get();
+		let (ids, _, _) = started::<T>(1, h, 0)?;
+		let contract = ids[0];
+		let spare = (p / 2).saturating_sub(h);
+		providers::<T>("spare-hoster", Role::Hoster, spare, 1);
+		providers::<T>("spare-encoder", Role::Encoder, spare, 1);
+		exhaust_probes::<T>(contract)?;
+		let round = Rounds::<T>::get(contract).ok_or(BenchmarkError::Stop("no round"))?;
+		let attestor = round.attestors.first().cloned().ok_or(BenchmarkError::Stop("none"))?;
+		let key = T::BenchmarkHelper::attestor_key(&attestor);
+		#[block]
+		{
+			let vote = MatchingVote {
+				contract,
+				seed: round.seed,
+				attestor: attestor.clone(),
+				selection: rule::<T>(contract)?,
+			};
+			key.sign(&Pallet::<T>::vote_message(&vote))
+				.ok_or(BenchmarkError::Stop("the keystore cannot sign"))?;
+		}
 		Ok(())
 	}
 
@@ -159,15 +280,10 @@ mod benchmarks {
 	fn hosting_setup_report(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, h)?;
+		let (ids, _, _) = started::<T>(1, h, h)?;
 		let contract = ids[0];
-		let chosen = pick::<T>(&hosters, h);
-		let attestor = vote::<T>(
-			contract,
-			T::MatchingQuorum::get() as usize,
-			&chosen,
-			&pick::<T>(&encoders, h),
-		)?;
+		let (attestor, pick) = vote::<T>(contract, T::MatchingQuorum::get() as usize)?;
+		let chosen = pick.hosters;
 		let results = chosen
 			.iter()
 			.map(|hoster| HosterSetup { hoster: hoster.clone(), signature: None })
@@ -188,15 +304,10 @@ mod benchmarks {
 	fn setup_deadline(
 		h: Linear<1, { T::MaxHostersPerContract::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(1, h, spares::<T>(h))?;
+		let (ids, _, _) = started::<T>(1, h, spares::<T>(h))?;
 		let contract = ids[0];
-		let chosen = pick_last::<T>(&hosters, h);
-		vote::<T>(
-			contract,
-			T::MatchingQuorum::get() as usize,
-			&chosen,
-			&pick_last::<T>(&encoders, h),
-		)?;
+		let (_, pick) = vote::<T>(contract, T::MatchingQuorum::get() as usize)?;
+		let chosen = pick.hosters;
 		crowd::<T>(Role::Hoster, crowd_size::<T>())?;
 		crowd::<T>(Role::Encoder, crowd_size::<T>())?;
 		crowd::<T>(Role::Attestor, crowd_size::<T>())?;
@@ -215,16 +326,15 @@ mod benchmarks {
 	/// A hoster of `j` contracts leaves; each position is repaired.
 	#[benchmark]
 	fn hand_over(j: Linear<1, { T::MaxContractsPerPlan::get() }>) -> Result<(), BenchmarkError> {
-		let (ids, hosters, encoders) = started::<T>(j, 1, 1)?;
+		let (ids, hosters, _) = started::<T>(j, 1, 1)?;
 		let leaving = hosters[0].clone();
-		for (n, contract) in ids.iter().enumerate() {
-			let encoder = encoders[n % encoders.len()].clone();
-			vote::<T>(
-				*contract,
-				T::MatchingQuorum::get() as usize,
-				&[leaving.clone()],
-				&[encoder],
-			)?;
+		// While the other hoster is full, the rule gives every contract to `leaving`.
+		let held = fill::<T>(&hosters[1], Role::Hoster);
+		for contract in &ids {
+			vote::<T>(*contract, T::MatchingQuorum::get() as usize)?;
+		}
+		for _ in 0..held {
+			T::Providers::release(&hosters[1], Role::Hoster);
 		}
 		crowd::<T>(Role::Hoster, crowd_size::<T>())?;
 		crowd::<T>(Role::Encoder, crowd_size::<T>())?;

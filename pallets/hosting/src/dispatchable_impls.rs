@@ -82,6 +82,11 @@ impl<T: Config> Pallet<T> {
 			encoders: BoundedVec::truncate_from(input.encoders),
 		};
 		Self::check_selection(&contract, &round, &terms, &selection)?;
+		let rule = Self::select_by_rule(&contract, &round, &terms)?;
+		ensure!(selection == rule, Error::<T>::NotRuleSelection);
+		// Earlier votes for another selection were the rule's when they were cast; the state
+		// has moved since. They are dropped so that their attestors can vote again.
+		round.votes.retain(|(_, vote)| *vote == rule);
 
 		let agreeing: Vec<T::AccountId> = round
 			.votes

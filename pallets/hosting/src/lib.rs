@@ -9,7 +9,11 @@ mod checks;
 mod dispatchable_impls;
 #[cfg(test)]
 mod mock;
+mod offchain;
+#[cfg(test)]
+mod offchain_tests;
 mod rule;
+pub mod runtime_api;
 #[cfg(test)]
 mod tests;
 mod tick_impls;
@@ -18,6 +22,7 @@ mod types;
 mod utility_impls;
 pub mod weights;
 
+pub use offchain::{invalid_vote, VOTE_RESEND_AFTER};
 pub use pallet::*;
 pub use types::*;
 pub use utility_impls::ATTESTOR_POSITION;
@@ -27,11 +32,12 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use datdot_primitives::{
+		attestor::{AttestorKeys, AttestorSignature},
 		AccountDirectory, ChunkRange, ContractId, ContractObserver, EndReason, PlanDirectory,
 		PlanId, ProviderRegistry, Ratings, Role, ScheduleJob,
 	};
 	use frame_support::{pallet_prelude::*, traits::Randomness};
-	use frame_system::pallet_prelude::*;
+	use frame_system::{offchain::CreateAuthorizedTransaction, pallet_prelude::*};
 	use sp_core::H256;
 
 	/// A stored contract of this runtime.
@@ -54,7 +60,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config: frame_system::Config + CreateAuthorizedTransaction<Call<Self>> {
 		/// The plans contracts belong to.
 		type Plans: PlanDirectory<Self::AccountId>;
 		/// The providers, their pools and capacity.
@@ -63,6 +69,8 @@ pub mod pallet {
 		type Ratings: Ratings<Self::AccountId>;
 		/// The accounts, for the hosters' signing keys.
 		type Accounts: AccountDirectory<Self::AccountId>;
+		/// The attestor keys votes are signed with.
+		type AttestorKeys: AttestorKeys<Self::AccountId>;
 		/// Where deadlines and retries go.
 		type Scheduler: ScheduleJob<BlockNumberFor<Self>>;
 		/// On-chain randomness for drawing attestors, seeds and replacements.
@@ -105,6 +113,9 @@ pub mod pallet {
 		/// Rejecting reports a setup attestor may send before it is replaced itself.
 		#[pallet::constant]
 		type MaxSetupRejections: Get<u32>;
+		/// The pool priority of attestors' votes (`submit_matching_vote`).
+		#[pallet::constant]
+		type VotePriority: Get<TransactionPriority>;
 		/// Sets up other pallets' state for this pallet's benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper: datdot_primitives::BenchmarkHelper<Self::AccountId>;
@@ -259,6 +270,8 @@ pub mod pallet {
 		NotMatchingAttestor,
 		/// The caller already submitted a selection for this round.
 		AlreadySubmitted,
+		/// The selection is not the one the matching rule gives (`docs/MATCHING.md`).
+		NotRuleSelection,
 		/// The selection does not name one hoster and one encoder per position.
 		WrongSelectionSize,
 		/// A selected hoster is not a hoster available in its position's region.
@@ -320,6 +333,28 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_matching(who, contract, selection)
 		}
+
+		/// A drawn attestor's vote, signed by its attestor key: what attestors' off-chain
+		/// workers submit. Authorized in the pool (no fee, no account signature): only a vote
+		/// of a drawn attestor for its live round, signed by the key tied to it, with the
+		/// rule's selection, gets in; then it counts as `submit_matching` from that attestor.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_matching(T::MaxHostersPerContract::get()))]
+		#[pallet::authorize(Self::authorize_vote)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_matching_vote(
+			T::MaxHostersPerContract::get()
+		))]
+		pub fn submit_matching_vote(
+			origin: OriginFor<T>,
+			vote: MatchingVote<T::AccountId>,
+			signature: AttestorSignature,
+		) -> DispatchResult {
+			ensure_authorized(origin)?;
+			// The signature and the round were checked by `authorize_vote`, in the pool and
+			// again when the block applies the transaction.
+			let _ = signature;
+			Self::do_submit_matching(vote.attestor, vote.contract, vote.selection)
+		}
 	}
 
 	#[pallet::hooks]
@@ -339,6 +374,11 @@ pub mod pallet {
 				"positions are numbered with u8"
 			);
 			assert!(T::MaxSetupRejections::get() >= 1, "an attestor must be allowed to reject");
+		}
+
+		/// Votes on the matching rounds that drew an attestor whose key this node holds.
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			Self::vote_from_keystore(now);
 		}
 
 		#[cfg(feature = "try-runtime")]

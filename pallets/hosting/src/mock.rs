@@ -4,6 +4,7 @@
 
 use core::cell::RefCell;
 use datdot_primitives::{
+	attestor::{AttestorId, AttestorKeys},
 	testing::{
 		self, doubles, region, MockAccounts, MockPlans, MockRatings, MockScheduler, TestRandomness,
 	},
@@ -11,8 +12,14 @@ use datdot_primitives::{
 	Region, Role,
 };
 use frame_support::{derive_impl, parameter_types};
-use sp_runtime::{BuildStorage, DispatchError, DispatchResult};
-use std::collections::BTreeMap;
+use parking_lot::RwLock;
+use sp_core::offchain::{
+	testing::{PoolState, TestOffchainExt, TestTransactionPoolExt},
+	OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+};
+use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+use sp_runtime::{testing::TestXt, BuildStorage, DispatchError, DispatchResult};
+use std::{collections::BTreeMap, sync::Arc};
 
 use crate as pallet_datdot_hosting;
 
@@ -31,10 +38,40 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+/// The transactions the off-chain worker submits: general (unsigned, unsigned-for) extrinsics.
+pub type Extrinsic = TestXt<RuntimeCall, ()>;
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<C> frame_system::offchain::CreateAuthorizedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_extension() {}
+}
+
 /// A mock provider.
 #[derive(Clone, Debug)]
 pub struct MockProvider {
 	pub region: Region,
+	/// Outside its availability window.
+	pub away: bool,
 	pub capacity: u32,
 	pub booked: u32,
 }
@@ -47,6 +84,8 @@ pub struct World {
 	pub stopped: Vec<ContractId>,
 	pub ended: Vec<ContractId>,
 	pub removed: Vec<(ContractId, AccountId)>,
+	/// Attestor keys tied to accounts.
+	pub keys: BTreeMap<AccountId, AttestorId>,
 	/// When set, `activated` fails (checks cannot be scheduled).
 	pub refuse_activation: bool,
 }
@@ -65,7 +104,9 @@ impl ProviderRegistry<AccountId> for MockProviders {
 		with_world(|w| w.providers.contains_key(&(*who, role)))
 	}
 	fn serves(who: &AccountId, role: Role, region: &Region) -> bool {
-		with_world(|w| w.providers.get(&(*who, role)).is_some_and(|p| region.contains(&p.region)))
+		with_world(|w| {
+			w.providers.get(&(*who, role)).is_some_and(|p| !p.away && region.contains(&p.region))
+		})
 	}
 	fn has_free_capacity(who: &AccountId, role: Role) -> bool {
 		with_world(|w| w.providers.get(&(*who, role)).is_some_and(|p| p.booked < p.capacity))
@@ -106,6 +147,16 @@ impl MockProviders {
 	}
 }
 
+pub struct MockAttestorKeys;
+impl AttestorKeys<AccountId> for MockAttestorKeys {
+	fn key_of(who: &AccountId) -> Option<AttestorId> {
+		with_world(|w| w.keys.get(who).cloned())
+	}
+	fn owner_of(key: &AttestorId) -> Option<AccountId> {
+		with_world(|w| w.keys.iter().find(|(_, k)| *k == key).map(|(who, _)| *who))
+	}
+}
+
 pub struct MockObserver;
 impl ContractObserver<AccountId> for MockObserver {
 	fn activated(contract: ContractId) -> DispatchResult {
@@ -139,6 +190,7 @@ parameter_types! {
 	pub const MaxRepairAttempts: u32 = 4;
 	pub const MaxDrawAttempts: u32 = 16;
 	pub const MaxSetupRejections: u32 = 2;
+	pub const VotePriority: u64 = 1 << 20;
 }
 
 impl crate::Config for Test {
@@ -146,6 +198,7 @@ impl crate::Config for Test {
 	type Providers = MockProviders;
 	type Ratings = MockRatings;
 	type Accounts = MockAccounts;
+	type AttestorKeys = MockAttestorKeys;
 	type Scheduler = MockScheduler;
 	type Randomness = TestRandomness;
 	type Observer = MockObserver;
@@ -161,6 +214,7 @@ impl crate::Config for Test {
 	type MaxRepairAttempts = MaxRepairAttempts;
 	type MaxDrawAttempts = MaxDrawAttempts;
 	type MaxSetupRejections = MaxSetupRejections;
+	type VotePriority = VotePriority;
 	type WeightInfo = ();
 }
 
@@ -174,7 +228,10 @@ pub const FEED_KEY: [u8; 32] = [5; 32];
 
 pub fn add_provider(who: AccountId, role: Role, at: &str, capacity: u32) {
 	with_world(|w| {
-		w.providers.insert((who, role), MockProvider { region: region(at), capacity, booked: 0 })
+		w.providers.insert(
+			(who, role),
+			MockProvider { region: region(at), away: false, capacity, booked: 0 },
+		)
 	});
 }
 
@@ -221,6 +278,28 @@ impl Default for ExtBuilder {
 
 impl ExtBuilder {
 	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build_with(|_| {}, test)
+	}
+
+	/// Like `build_and_execute`, with an off-chain worker's environment: offchain storage, a
+	/// transaction pool and a keystore, which the test gets to look into.
+	pub fn build_offchain_and_execute(self, test: impl FnOnce(&OffchainParts)) {
+		let (offchain, _) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		let keystore = Arc::new(MemoryKeystore::new());
+		let parts = OffchainParts { pool: pool_state, keystore: keystore.clone() };
+		self.build_with(
+			|ext| {
+				ext.register_extension(OffchainDbExt::new(offchain.clone()));
+				ext.register_extension(OffchainWorkerExt::new(offchain));
+				ext.register_extension(TransactionPoolExt::new(pool));
+				ext.register_extension(KeystoreExt(keystore));
+			},
+			|| test(&parts),
+		)
+	}
+
+	fn build_with(self, extend: impl FnOnce(&mut sp_io::TestExternalities), test: impl FnOnce()) {
 		testing::reset();
 		WORLD.with(|w| *w.borrow_mut() = World::default());
 		for (role, group) in
@@ -232,12 +311,19 @@ impl ExtBuilder {
 		}
 		let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
+		extend(&mut ext);
 		ext.execute_with(|| {
 			set_block(1);
 			test();
 			Hosting::do_try_state().expect("hosting invariants hold");
 		});
 	}
+}
+
+/// What an off-chain worker test looks into: the pool's transactions and the node's keys.
+pub struct OffchainParts {
+	pub pool: Arc<RwLock<PoolState>>,
+	pub keystore: Arc<MemoryKeystore>,
 }
 
 /// Runs `test` with the standard providers, then checks the pallet's invariants.

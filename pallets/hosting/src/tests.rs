@@ -60,14 +60,70 @@ fn selection(hosters: &[AccountId], encoders: &[AccountId]) -> SelectionInput<Ac
 	SelectionInput { hosters: hosters.to_vec(), encoders: encoders.to_vec() }
 }
 
-/// Runs matching to a quorum on hosters 10, 11 and encoders 20, 21.
+/// The rule's selection for `contract` now, as a submission.
+fn rule(contract: u64) -> SelectionInput<AccountId> {
+	let rule = Hosting::rule_selection(contract).expect("the rule finds a selection");
+	SelectionInput { hosters: rule.hosters.into_inner(), encoders: rule.encoders.into_inner() }
+}
+
+/// Runs `f` while only `hosters` and `encoders` (and every attestor) have room; the others'
+/// bookings are restored afterwards.
+fn with_only_free<R>(hosters: &[AccountId], encoders: &[AccountId], f: impl FnOnce() -> R) -> R {
+	let free = |who: &AccountId, role: &Role| match role {
+		Role::Hoster => hosters.contains(who),
+		Role::Encoder => encoders.contains(who),
+		Role::Attestor => true,
+	};
+	let saved: Vec<((AccountId, Role), u32)> = with_world(|w| {
+		w.providers
+			.iter_mut()
+			.filter(|((who, role), _)| !free(who, role))
+			.map(|(key, p)| {
+				let booked = p.booked;
+				p.booked = p.capacity;
+				(*key, booked)
+			})
+			.collect()
+	});
+	let result = f();
+	with_world(|w| {
+		for (key, booked) in saved {
+			if let Some(p) = w.providers.get_mut(&key) {
+				p.booked = booked;
+			}
+		}
+	});
+	result
+}
+
+/// Runs matching to a quorum of the rule's selection while only hosters 10, 11 and encoders
+/// 20, 21 have room, so the contract's positions are held by them (in the rule's order).
 fn matched() -> (u64, AccountId) {
 	let contract = started(2);
 	let voters = round_attestors(contract);
-	let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
-	assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[0]), contract, pick.clone()));
-	assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[1]), contract, pick));
+	with_only_free(&HOSTERS[..2], &ENCODERS[..2], || {
+		let pick = rule(contract);
+		for voter in &voters[..2] {
+			assert_ok!(Hosting::submit_matching(
+				RuntimeOrigin::signed(*voter),
+				contract,
+				pick.clone()
+			));
+		}
+	});
 	(contract, voters[0])
+}
+
+/// The hosters of a two-position contract, by position.
+fn hosters_of(contract: u64) -> [AccountId; 2] {
+	let stored = Contracts::<Test>::get(contract).unwrap();
+	[0, 1].map(|i| stored.positions[i].hoster.expect("a hoster"))
+}
+
+/// The encoders of a two-position contract being set up, by position.
+fn encoders_of(contract: u64) -> [AccountId; 2] {
+	let stored = Contracts::<Test>::get(contract).unwrap();
+	[0, 1].map(|i| stored.positions[i].encoder.expect("an encoder"))
 }
 
 fn setup_signature(contract: u64, hoster: AccountId) -> [u8; 64] {
@@ -117,12 +173,12 @@ fn a_plans_start_draws_distinct_attestors_and_a_seed() {
 }
 
 #[test]
-fn a_quorum_of_equal_selections_books_the_providers() {
+fn a_quorum_of_the_rules_selection_books_the_providers() {
 	new_test_ext(|| {
 		let contract = started(2);
 		let voters = round_attestors(contract);
-		let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
-		let other = selection(&HOSTERS[2..4], &ENCODERS[2..4]);
+		let pick = rule(contract);
+		let other = selection(&[pick.hosters[1], pick.hosters[0]], &pick.encoders);
 		assert_ok!(Hosting::submit_matching(
 			RuntimeOrigin::signed(voters[0]),
 			contract,
@@ -131,31 +187,78 @@ fn a_quorum_of_equal_selections_books_the_providers() {
 		System::assert_last_event(
 			Event::SelectionSubmitted { contract, attestor: voters[0], agreeing: 1 }.into(),
 		);
-		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[1]), contract, other));
-		assert_eq!(booked(HOSTERS[0], Role::Hoster), 0, "no quorum yet");
-		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[2]), contract, pick));
+		// Another selection cannot form a quorum, even from every other attestor.
+		for voter in &voters[1..] {
+			assert_noop!(
+				Hosting::submit_matching(RuntimeOrigin::signed(*voter), contract, other.clone()),
+				Error::<Test>::NotRuleSelection
+			);
+		}
+		assert_eq!(booked(pick.hosters[0], Role::Hoster), 0, "no quorum yet");
+		assert_ok!(Hosting::submit_matching(
+			RuntimeOrigin::signed(voters[2]),
+			contract,
+			pick.clone()
+		));
 		let stored = Contracts::<Test>::get(contract).unwrap();
 		assert_eq!(stored.status, ContractStatus::SettingUp);
 		assert_eq!(stored.attestor, Some(voters[0]), "the first agreeing attestor sets up");
 		assert!(Rounds::<Test>::get(contract).is_none());
-		for who in &HOSTERS[..2] {
+		for who in &pick.hosters {
 			assert_eq!(booked(*who, Role::Hoster), 1);
 		}
-		for who in &ENCODERS[..2] {
+		for who in &pick.encoders {
 			assert_eq!(booked(*who, Role::Encoder), 1);
 		}
 		assert_eq!(booked(voters[0], Role::Attestor), 1);
 		match hosting_events().last() {
 			Some(Event::StartHosting { plan, contract: c, range, hosters, encoders, attestor }) => {
 				assert_eq!((*plan, *c, *range, *attestor), (0, contract, RANGE, voters[0]));
-				assert_eq!(hosters.to_vec(), HOSTERS[..2].to_vec());
-				assert_eq!(encoders.to_vec(), ENCODERS[..2].to_vec());
+				assert_eq!(hosters.to_vec(), pick.hosters);
+				assert_eq!(encoders.to_vec(), pick.encoders);
 			}
 			other => panic!("expected StartHosting, got {other:?}"),
 		}
 		// The matching deadline was cancelled and a setup deadline scheduled.
 		assert_eq!(pending_at(HostingJob::SetupDeadline(contract)), Some(21));
 		assert!(!pending(HostingJob::MatchingDeadline(contract)));
+	});
+}
+
+#[test]
+fn votes_cast_before_the_state_moved_are_dropped_and_the_rules_new_selection_agrees() {
+	new_test_ext(|| {
+		let contract = started(2);
+		let voters = round_attestors(contract);
+		let before = rule(contract);
+		assert_ok!(Hosting::submit_matching(
+			RuntimeOrigin::signed(voters[0]),
+			contract,
+			before.clone()
+		));
+		// The first chosen hoster fills up (another contract booked it).
+		with_world(|w| {
+			let p = w.providers.get_mut(&(before.hosters[0], Role::Hoster)).unwrap();
+			p.booked = p.capacity;
+		});
+		let after = rule(contract);
+		assert_ne!(after, before);
+		assert_noop!(
+			Hosting::submit_matching(RuntimeOrigin::signed(voters[1]), contract, before),
+			Error::<Test>::NoFreeCapacity
+		);
+		assert_ok!(Hosting::submit_matching(
+			RuntimeOrigin::signed(voters[1]),
+			contract,
+			after.clone()
+		));
+		let round = Rounds::<Test>::get(contract).unwrap();
+		assert_eq!(round.votes.len(), 1, "the stale vote is dropped");
+		assert_eq!(round.votes[0].0, voters[1]);
+		// ...so its attestor votes again, and the new selection has its quorum.
+		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[0]), contract, after));
+		assert!(Rounds::<Test>::get(contract).is_none());
+		assert_eq!(Contracts::<Test>::get(contract).unwrap().status, ContractStatus::SettingUp);
 	});
 }
 
@@ -224,11 +327,13 @@ fn submissions_are_checked_against_the_chain() {
 			submit(voter, selection(&HOSTERS[2..4], &ENCODERS[..2])),
 			Error::<Test>::BelowMinimumPerformance
 		);
-		assert_ok!(submit(voter, selection(&HOSTERS[3..5], &ENCODERS[..2])));
-		assert_noop!(
-			submit(voter, selection(&HOSTERS[3..5], &ENCODERS[..2])),
-			Error::<Test>::AlreadySubmitted
-		);
+		// An eligible selection that is not the rule's is refused.
+		let pick = rule(contract);
+		assert!(!pick.hosters.contains(&HOSTERS[0]) && !pick.hosters.contains(&HOSTERS[2]));
+		let swapped = selection(&[pick.hosters[1], pick.hosters[0]], &pick.encoders);
+		assert_noop!(submit(voter, swapped), Error::<Test>::NotRuleSelection);
+		assert_ok!(submit(voter, pick.clone()));
+		assert_noop!(submit(voter, pick), Error::<Test>::AlreadySubmitted);
 		assert_noop!(
 			Hosting::submit_matching(RuntimeOrigin::root(), contract, selection(&[], &[])),
 			DispatchError::BadOrigin
@@ -270,7 +375,7 @@ fn a_round_without_quorum_expires_and_is_retried() {
 		assert_ok!(Hosting::submit_matching(
 			RuntimeOrigin::signed(voter),
 			contract,
-			selection(&HOSTERS[..2], &ENCODERS[..2])
+			rule(contract)
 		));
 		set_block(11);
 		run(HostingJob::MatchingDeadline(contract));
@@ -371,17 +476,18 @@ fn setup_reports_are_checked() {
 fn a_failed_position_is_repaired_and_set_up_again() {
 	new_test_ext(|| {
 		let (contract, attestor) = matched();
+		let ([h0, h1], [_, e1]) = (hosters_of(contract), encoders_of(contract));
 		assert_ok!(Hosting::hosting_setup_report(
 			RuntimeOrigin::signed(attestor),
-			SetupReport { contract, results: vec![ok(contract, HOSTERS[0]), failed(HOSTERS[1])] }
+			SetupReport { contract, results: vec![ok(contract, h0), failed(h1)] }
 		));
 		let stored = Contracts::<Test>::get(contract).unwrap();
 		assert_eq!(stored.status, ContractStatus::Repairing);
 		assert_eq!(stored.attestor, Some(attestor), "the attestor checks the replacement");
 		let replacement = stored.positions[1].hoster.unwrap();
 		assert!(HOSTERS[2..].contains(&replacement));
-		assert_eq!(booked(HOSTERS[1], Role::Hoster), 0);
-		assert_eq!(booked(ENCODERS[1], Role::Encoder), 0);
+		assert_eq!(booked(h1, Role::Hoster), 0);
+		assert_eq!(booked(e1, Role::Encoder), 0);
 		match hosting_events().last() {
 			Some(Event::RepairHosting { repairs, attestor: a, .. }) => {
 				assert_eq!(*a, Some(attestor));
@@ -390,12 +496,12 @@ fn a_failed_position_is_repaired_and_set_up_again() {
 					Repair {
 						position: 1,
 						role: Role::Hoster,
-						previous: Some(HOSTERS[1]),
+						previous: Some(h1),
 						replacement: Some(replacement)
 					}
 				);
 				assert_eq!(repairs[1].role, Role::Encoder);
-				assert_eq!(repairs[1].previous, Some(ENCODERS[1]));
+				assert_eq!(repairs[1].previous, Some(e1));
 			}
 			other => panic!("expected RepairHosting, got {other:?}"),
 		}
@@ -462,12 +568,13 @@ fn a_departing_setup_attestor_is_replaced() {
 fn a_departing_encoder_is_replaced_without_touching_the_hoster() {
 	new_test_ext(|| {
 		let (contract, _) = matched();
-		assert_ok!(Hosting::hand_over(&ENCODERS[0], Role::Encoder));
+		let ([h0, _], [e0, _]) = (hosters_of(contract), encoders_of(contract));
+		assert_ok!(Hosting::hand_over(&e0, Role::Encoder));
 		let stored = Contracts::<Test>::get(contract).unwrap();
-		assert_eq!(stored.positions[0].hoster, Some(HOSTERS[0]));
+		assert_eq!(stored.positions[0].hoster, Some(h0));
 		let new_encoder = stored.positions[0].encoder.unwrap();
 		assert!(ENCODERS[2..].contains(&new_encoder));
-		assert_eq!(booked(ENCODERS[0], Role::Encoder), 0);
+		assert_eq!(booked(e0, Role::Encoder), 0);
 	});
 }
 
@@ -635,7 +742,7 @@ fn strikes_hold_back_every_plan_of_the_sponsor_until_a_matching_succeeds() {
 		set_block(6);
 		run(HostingJob::RetryMatching(next));
 		let voters = Rounds::<Test>::get(next).unwrap().attestors;
-		let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
+		let pick = rule(next);
 		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[0]), next, pick.clone()));
 		assert_ok!(Hosting::submit_matching(RuntimeOrigin::signed(voters[1]), next, pick));
 		assert!(SponsorStrikes::<Test>::get(SPONSOR).is_none(), "a success clears the strikes");
@@ -711,7 +818,8 @@ fn unreliable_hosters_are_neither_selected_nor_drawn() {
 		);
 		let contract = {
 			let voters = round_attestors(contract);
-			let pick = selection(&HOSTERS[..2], &ENCODERS[..2]);
+			let pick = rule(contract);
+			assert!(!pick.hosters.contains(&HOSTERS[2]), "the rule skips the unreliable");
 			for voter in &voters[..2] {
 				assert_ok!(Hosting::submit_matching(
 					RuntimeOrigin::signed(*voter),

@@ -103,6 +103,20 @@ pub struct SelectionInput<AccountId> {
 	pub encoders: Vec<AccountId>,
 }
 
+/// An attestor's vote on a matching round, signed by its attestor key and submitted by its
+/// node's off-chain worker (`submit_matching_vote`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct MatchingVote<AccountId> {
+	/// The contract.
+	pub contract: ContractId,
+	/// The round's seed: a vote made for an earlier round of the contract is stale.
+	pub seed: H256,
+	/// The drawn attestor who votes.
+	pub attestor: AccountId,
+	/// Its selection: the matching rule's (`docs/MATCHING.md`).
+	pub selection: SelectionInput<AccountId>,
+}
+
 /// A matching in progress: the drawn attestors, the shared seed and the votes so far.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,

@@ -18,6 +18,8 @@ pub trait WeightInfo {
 	fn hosting_setup_report(h: u32) -> Weight;
 	/// The submission that completes a quorum and books `h` hosters and encoders.
 	fn submit_matching(h: u32) -> Weight;
+	/// The pool check of a vote on a contract of `h` positions: the signature and the rule.
+	fn authorize_matching_vote(h: u32) -> Weight;
 	/// A plan's start: drawing attestors for `c` contracts.
 	fn start_plan(c: u32) -> Weight;
 	/// A matching round that expired.
@@ -38,6 +40,11 @@ impl WeightInfo for () {
 		RocksDbWeight::get()
 			.reads_writes(6, 6)
 			.saturating_add(RocksDbWeight::get().reads_writes(8, 4).saturating_mul(h.into()))
+	}
+	fn authorize_matching_vote(h: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads(5)
+			.saturating_add(RocksDbWeight::get().reads(8).saturating_mul(h.into()))
 	}
 	fn start_plan(c: u32) -> Weight {
 		RocksDbWeight::get()

@@ -10,6 +10,7 @@ extern crate alloc;
 #[cfg(feature = "testing")]
 extern crate std;
 
+pub mod attestor;
 pub mod feed;
 mod region;
 pub mod signing;

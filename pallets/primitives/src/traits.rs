@@ -320,6 +320,8 @@ pub trait BenchmarkHelper<AccountId> {
 	) -> ContractId;
 	/// Signs `message` with the signing key of `who`'s account.
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64];
+	/// Ties a fresh attestor key, held in the benchmark keystore, to `who`. Returns the key.
+	fn attestor_key(who: &AccountId) -> crate::attestor::AttestorId;
 }
 
 /// BLAKE2-256 of `data`, the hash the pallets derive seeds and probes with.

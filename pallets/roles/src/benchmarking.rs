@@ -2,10 +2,11 @@
 
 use super::*;
 use alloc::{vec, vec::Vec};
-use datdot_primitives::{BenchmarkHelper, Role};
+use datdot_primitives::{attestor::AttestorId, BenchmarkHelper, Role};
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
+use sp_runtime::RuntimeAppPublic;
 
 /// `r` eight-character regions with no common prefix: eight pools each.
 fn regions(r: u32) -> Vec<Vec<u8>> {
@@ -47,6 +48,27 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), Role::Hoster);
 		assert!(!Providers::<T>::contains_key(&who, Role::Hoster));
+		Ok(())
+	}
+
+	/// The caller replaces a key it had tied before.
+	#[benchmark]
+	fn roles_set_attestor_key() -> Result<(), BenchmarkError> {
+		let who: T::AccountId = account("attestor", 0, 0);
+		T::BenchmarkHelper::account(&who, b"u33dcu33");
+		let old = AttestorId::generate_pair(None);
+		let proof = old
+			.sign(&Pallet::<T>::attestor_key_message(&who, &old))
+			.ok_or(BenchmarkError::Stop("no keystore"))?;
+		Pallet::<T>::do_set_attestor_key(who.clone(), old.clone(), proof)?;
+		let key = AttestorId::generate_pair(None);
+		let proof = key
+			.sign(&Pallet::<T>::attestor_key_message(&who, &key))
+			.ok_or(BenchmarkError::Stop("no keystore"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), key.clone(), proof);
+		assert_eq!(AttestorKeys::<T>::get(&who), Some(key));
+		assert!(AttestorKeyOwners::<T>::get(&old).is_none());
 		Ok(())
 	}
 }

@@ -2,6 +2,7 @@
 
 use alloc::{collections::BTreeSet, vec::Vec};
 use datdot_primitives::{
+	attestor::{self, AttestorId, AttestorKeys as AttestorKeyDirectory, AttestorSignature},
 	median, AccountDirectory, AccountUsage, ContractManager, Performance, ProviderRegistry, Rating,
 	Ratings, Region, Role,
 };
@@ -10,11 +11,12 @@ use frame_support::{
 	traits::{fungible::MutateHold, tokens::Precision},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::Saturating;
+use sp_runtime::{traits::Zero, RuntimeAppPublic, Saturating};
 
 use crate::{
-	BalanceOf, Config, Error, Event, HoldReason, Pallet, PoolIndex, PoolKey, PoolMembers, PoolSize,
-	ProviderFormInput, ProviderOf, Providers, Ratings as RatingsStorage, Sample, Samples,
+	AttestorKeyOwners, AttestorKeys, BalanceOf, Config, Error, Event, HoldReason, Pallet,
+	PoolIndex, PoolKey, PoolMembers, PoolSize, ProviderFormInput, ProviderOf, Providers,
+	Ratings as RatingsStorage, Sample, Samples,
 };
 
 impl<T: Config> Pallet<T> {
@@ -183,7 +185,25 @@ impl<T: Config> Pallet<T> {
 		Self::check_deposits_held()?;
 		Self::check_pools_dense()?;
 		Self::check_providers_pooled()?;
-		Self::check_sample_windows()
+		Self::check_sample_windows()?;
+		Self::check_attestor_keys()
+	}
+
+	/// Each account's attestor key is tied back to that account, and only to it.
+	fn check_attestor_keys() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut tied = 0usize;
+		for (who, key) in AttestorKeys::<T>::iter() {
+			ensure!(
+				AttestorKeyOwners::<T>::get(&key).as_ref() == Some(&who),
+				"an attestor key is not tied back to its account"
+			);
+			tied += 1;
+		}
+		ensure!(
+			AttestorKeyOwners::<T>::iter().count() == tied,
+			"an attestor key is tied to an account that holds another"
+		);
+		Ok(())
 	}
 
 	/// No provider is booked beyond its capacity.
@@ -326,6 +346,46 @@ impl<T: Config> Ratings<T::AccountId> for Pallet<T> {
 			let sample = Sample { attestor: attestor.clone(), latency_ms, bandwidth_kbps };
 			Self::record_sample(who, key, sample);
 		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// What `key` signs to be tied to `who` on this chain.
+	pub fn attestor_key_message(who: &T::AccountId, key: &AttestorId) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		attestor::key_message(genesis.as_ref(), who, key)
+	}
+
+	pub(crate) fn do_set_attestor_key(
+		who: T::AccountId,
+		key: AttestorId,
+		proof: AttestorSignature,
+	) -> DispatchResult {
+		ensure!(T::Accounts::has_account(&who), Error::<T>::NoAccount);
+		ensure!(
+			AttestorKeyOwners::<T>::get(&key).is_none_or(|owner| owner == who),
+			Error::<T>::AttestorKeyInUse
+		);
+		ensure!(
+			key.verify(&Self::attestor_key_message(&who, &key), &proof),
+			Error::<T>::BadAttestorKeyProof
+		);
+		if let Some(previous) = AttestorKeys::<T>::get(&who) {
+			AttestorKeyOwners::<T>::remove(previous);
+		}
+		AttestorKeys::<T>::insert(&who, &key);
+		AttestorKeyOwners::<T>::insert(&key, &who);
+		Self::deposit_event(Event::AttestorKeySet { who, key });
+		Ok(())
+	}
+}
+
+impl<T: Config> AttestorKeyDirectory<T::AccountId> for Pallet<T> {
+	fn key_of(who: &T::AccountId) -> Option<AttestorId> {
+		AttestorKeys::<T>::get(who)
+	}
+	fn owner_of(key: &AttestorId) -> Option<T::AccountId> {
+		AttestorKeyOwners::<T>::get(key)
 	}
 }
 

@@ -20,7 +20,10 @@ pub use weights::WeightInfo;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use datdot_primitives::{AccountDirectory, ContractManager, Rating, Region, Role};
+	use datdot_primitives::{
+		attestor::{AttestorId, AttestorSignature},
+		AccountDirectory, ContractManager, Rating, Region, Role,
+	};
 	use frame_support::{
 		pallet_prelude::*,
 		traits::fungible::{Inspect, MutateHold},
@@ -144,6 +147,39 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// The key each account's node signs matching votes with (`roles_set_attestor_key`).
+	#[pallet::storage]
+	pub type AttestorKeys<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, AttestorId>;
+
+	/// The account each attestor key is tied to: a key serves one account at a time.
+	#[pallet::storage]
+	pub type AttestorKeyOwners<T: Config> =
+		StorageMap<_, Blake2_128Concat, AttestorId, T::AccountId>;
+
+	/// Attestor keys tied at genesis: on development chains, each well-known account's own
+	/// sr25519 key, which the node's dev keystore holds.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(account, key)` pairs; each account and each key at most once.
+		pub attestor_keys: alloc::vec::Vec<(T::AccountId, AttestorId)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (who, key) in &self.attestor_keys {
+				assert!(
+					!AttestorKeys::<T>::contains_key(who)
+						&& !AttestorKeyOwners::<T>::contains_key(key),
+					"an account or attestor key is listed twice in the genesis attestor keys"
+				);
+				AttestorKeys::<T>::insert(who, key);
+				AttestorKeyOwners::<T>::insert(key, who);
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -168,6 +204,13 @@ pub mod pallet {
 			role: Role,
 			/// How many live jobs were handed to other providers.
 			handed_over: u32,
+		},
+		/// An account tied an attestor key to itself; its previous key, if any, is released.
+		AttestorKeySet {
+			/// The account.
+			who: T::AccountId,
+			/// The key its node signs matching votes with.
+			key: AttestorId,
 		},
 	}
 
@@ -199,6 +242,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// Some jobs could not be handed over; the role stays.
 		JobsNotHandedOver,
+		/// The attestor key is tied to another account.
+		AttestorKeyInUse,
+		/// The proof does not show that the caller holds the attestor key.
+		BadAttestorKeyProof,
 	}
 
 	#[pallet::call]
@@ -226,6 +273,20 @@ pub mod pallet {
 		pub fn roles_unregister(origin: OriginFor<T>, role: Role) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_unregister(who, role)
+		}
+
+		/// Ties `key` to the caller as the key its node signs matching votes with, replacing
+		/// the caller's previous key. `proof` is `key`'s signature over
+		/// `attestor::key_message(genesis, caller, key)`, so nobody can claim another's key.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::roles_set_attestor_key())]
+		pub fn roles_set_attestor_key(
+			origin: OriginFor<T>,
+			key: AttestorId,
+			proof: AttestorSignature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_attestor_key(who, key, proof)
 		}
 	}
 

@@ -394,3 +394,67 @@ fn the_deposit_grows_with_the_pool_so_filling_it_costs_ever_more() {
 		assert_eq!(held(BOB), 0, "the whole deposit comes back");
 	});
 }
+
+mod attestor_keys {
+	use super::*;
+	use crate::{AttestorKeyOwners, AttestorKeys};
+	use datdot_primitives::attestor::{AttestorId, AttestorKeys as _, AttestorPair};
+	use sp_core::Pair;
+	use sp_runtime::DispatchResult;
+
+	fn pair(seed: u8) -> AttestorPair {
+		AttestorPair::from_seed(&[seed; 32])
+	}
+
+	fn set(who: AccountId, key: &AttestorPair) -> DispatchResult {
+		let public: AttestorId = key.public();
+		let proof = key.sign(&Roles::attestor_key_message(&who, &public));
+		Roles::roles_set_attestor_key(RuntimeOrigin::signed(who), public, proof)
+	}
+
+	#[test]
+	fn an_account_ties_a_key_it_holds_and_can_rotate_it() {
+		new_test_ext(|| {
+			let (first, second) = (pair(1), pair(2));
+			assert_ok!(set(ALICE, &first));
+			System::assert_last_event(
+				Event::AttestorKeySet { who: ALICE, key: first.public() }.into(),
+			);
+			assert_eq!(Roles::key_of(&ALICE), Some(first.public()));
+			assert_eq!(Roles::owner_of(&first.public()), Some(ALICE));
+			// Setting the same key again is harmless.
+			assert_ok!(set(ALICE, &first));
+			assert_ok!(set(ALICE, &second));
+			assert_eq!(Roles::key_of(&ALICE), Some(second.public()));
+			assert_eq!(Roles::owner_of(&first.public()), None, "the old key is released");
+			// ...so another account may take it.
+			assert_ok!(set(BOB, &first));
+			assert_eq!(Roles::owner_of(&first.public()), Some(BOB));
+		});
+	}
+
+	#[test]
+	fn a_key_serves_one_account_and_needs_its_holders_proof() {
+		new_test_ext(|| {
+			let key = pair(1);
+			assert_ok!(set(ALICE, &key));
+			assert_noop!(set(BOB, &key), Error::<Test>::AttestorKeyInUse);
+			// A proof made for another account does not tie the key to this one.
+			let other = pair(2);
+			let proof = other.sign(&Roles::attestor_key_message(&ALICE, &other.public()));
+			assert_noop!(
+				Roles::roles_set_attestor_key(RuntimeOrigin::signed(BOB), other.public(), proof),
+				Error::<Test>::BadAttestorKeyProof
+			);
+			// Signed by a different key.
+			let proof = key.sign(&Roles::attestor_key_message(&BOB, &other.public()));
+			assert_noop!(
+				Roles::roles_set_attestor_key(RuntimeOrigin::signed(BOB), other.public(), proof),
+				Error::<Test>::BadAttestorKeyProof
+			);
+			assert_noop!(set(STRANGER, &other), Error::<Test>::NoAccount);
+			assert_eq!(AttestorKeys::<Test>::iter().count(), 1);
+			assert_eq!(AttestorKeyOwners::<Test>::iter().count(), 1);
+		});
+	}
+}

@@ -18,6 +18,8 @@ pub trait WeightInfo {
 	fn roles_register(r: u32) -> Weight;
 	/// Unregistering a provider with `r` regions and no live jobs.
 	fn roles_unregister(r: u32) -> Weight;
+	/// Tying an attestor key to an account that had another one.
+	fn roles_set_attestor_key() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -30,5 +32,8 @@ impl WeightInfo for () {
 		RocksDbWeight::get()
 			.reads_writes(3, 3)
 			.saturating_add(RocksDbWeight::get().reads_writes(24, 32).saturating_mul(r.into()))
+	}
+	fn roles_set_attestor_key() -> Weight {
+		RocksDbWeight::get().reads_writes(4, 3)
 	}
 }

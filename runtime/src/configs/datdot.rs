@@ -1,11 +1,17 @@
 //! The DatDot pallets: their bounds, timings and deposits, and how they are wired together.
 
-use frame_support::{parameter_types, traits::ConstU32};
-use sp_runtime::{Perbill, Permill};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Randomness},
+};
+use sp_runtime::{
+	traits::{BlakeTwo256, Hash as _},
+	Perbill, Permill,
+};
 
 use crate::{
-	weights, Accounts, Balance, Balances, Benchmarks, BlockNumber, Hosting, Plans, Proofs,
-	RandomnessCollectiveFlip, Roles, Runtime, RuntimeHoldReason, Scheduler, MILLI_UNIT, MINUTES,
+	weights, Accounts, Balance, Balances, Benchmarks, BlockNumber, Hash, Hosting, Plans, Proofs,
+	Roles, Runtime, RuntimeHoldReason, Scheduler, System, MILLI_UNIT, MINUTES,
 };
 
 /// The most hosters one contract has. Plans (as `u8`) and Hosting (as `u32`) share it.
@@ -39,8 +45,28 @@ parameter_types! {
 	pub const RequestCooldown: BlockNumber = MINUTES;
 	/// A provider needs 80 % of its challenges passed in a region to take new work there...
 	pub const MinReliability: Permill = Permill::from_percent(80);
+	/// Attestors' votes go before ordinary transactions: a round has two minutes to agree.
+	pub const VotePriority: sp_runtime::transaction_validity::TransactionPriority =
+		sp_runtime::transaction_validity::TransactionPriority::MAX / 2;
 	/// A failed job is tried again after a minute, then 2, 4 minutes.
 	pub const JobRetryDelay: BlockNumber = MINUTES;
+}
+
+/// The randomness DatDot draws attestors, seeds and replacements with: the VRF output of the
+/// parent block's author (`pallet_babe::ParentBlockRandomness`), hashed with the draw's subject
+/// (`docs/SECURITY.md`, "Randomness"). Only before the chain's first BABE block, which has no
+/// parent VRF output, does the parent hash stand in.
+pub struct BabeRandomness;
+
+impl Randomness<Hash, BlockNumber> for BabeRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		match pallet_babe::ParentBlockRandomness::<Runtime>::random(subject) {
+			(Some(output), known_since) => (output, known_since),
+			(None, known_since) => {
+				(BlakeTwo256::hash_of(&(subject, System::parent_hash())), known_since)
+			}
+		}
+	}
 }
 
 impl pallet_datdot_accounts::Config for Runtime {
@@ -102,8 +128,9 @@ impl pallet_datdot_hosting::Config for Runtime {
 	type Providers = Roles;
 	type Ratings = Roles;
 	type Accounts = Accounts;
+	type AttestorKeys = Roles;
 	type Scheduler = Scheduler;
-	type Randomness = RandomnessCollectiveFlip;
+	type Randomness = BabeRandomness;
 	type Observer = (Proofs, Benchmarks);
 	type AttestorsPerMatching = ConstU32<3>;
 	type MaxAttestorsPerMatching = ConstU32<3>;
@@ -117,6 +144,7 @@ impl pallet_datdot_hosting::Config for Runtime {
 	type MaxRepairAttempts = ConstU32<6>;
 	type MaxDrawAttempts = ConstU32<24>;
 	type MaxSetupRejections = ConstU32<2>;
+	type VotePriority = VotePriority;
 	type WeightInfo = weights::pallet_datdot_hosting::WeightInfo<Runtime>;
 }
 
@@ -127,7 +155,7 @@ impl pallet_datdot_proofs::Config for Runtime {
 	type Contracts = Hosting;
 	type Ratings = Roles;
 	type Scheduler = Scheduler;
-	type Randomness = RandomnessCollectiveFlip;
+	type Randomness = BabeRandomness;
 	type ChallengePeriod = ChallengePeriod;
 	type ChallengeTimeout = ChallengeTimeout;
 	type ChunksPerChallenge = ConstU32<4>;
@@ -147,7 +175,7 @@ impl pallet_datdot_benchmarks::Config for Runtime {
 	type Ratings = Roles;
 	type Accounts = Accounts;
 	type Scheduler = Scheduler;
-	type Randomness = RandomnessCollectiveFlip;
+	type Randomness = BabeRandomness;
 	type BenchmarkPeriod = BenchmarkPeriod;
 	type BenchmarkTimeout = BenchmarkTimeout;
 	type MaxHostersPerContract = MaxHostersU32;

@@ -9,7 +9,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/datdot-node-bench
+// /root/.cache/datdot/target/release/datdot-node
 // benchmark
 // pallet
 // --chain
@@ -43,7 +43,7 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T> {
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
@@ -71,13 +71,13 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `c` is `[1, 16]`.
 	fn start_plan(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11644 + c * (67 ±0)`
+		//  Measured:  `11794 + c * (67 ±0)`
 		//  Estimated: `61112 + c * (4259 ±0)`
-		// Minimum execution time: 507_403_000 picoseconds.
-		Weight::from_parts(192_124_091, 0)
+		// Minimum execution time: 517_248_000 picoseconds.
+		Weight::from_parts(351_507_587, 0)
 			.saturating_add(Weight::from_parts(0, 61112))
-			// Standard Error: 8_553_185
-			.saturating_add(Weight::from_parts(315_413_810, 0).saturating_mul(c.into()))
+			// Standard Error: 10_848_995
+			.saturating_add(Weight::from_parts(338_358_906, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(54))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -89,11 +89,15 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Storage: `Hosting::Rounds` (r:1 w:1)
 	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:17 w:17)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Providers` (r:299 w:17)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Ratings` (r:8 w:0)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolSize` (r:2 w:0)
+	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolMembers` (r:298 w:0)
+	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:1 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
@@ -107,23 +111,55 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `h` is `[1, 8]`.
 	fn submit_matching(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1461 + h * (278 ±0)`
-		//  Estimated: `6992 + h * (5228 ±0)`
-		// Minimum execution time: 139_026_000 picoseconds.
-		Weight::from_parts(97_886_461, 0)
-			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 1_355_357
-			.saturating_add(Weight::from_parts(46_712_704, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(h.into())))
+		//  Measured:  `0 + h * (9485 ±0)`
+		//  Estimated: `63726 + h * (78308 ±0)`
+		// Minimum execution time: 669_394_000 picoseconds.
+		Weight::from_parts(881_098_000, 0)
+			.saturating_add(Weight::from_parts(0, 63726))
+			// Standard Error: 21_742_289
+			.saturating_add(Weight::from_parts(894_954_579, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(57))
+			.saturating_add(T::DbWeight::get().reads((61_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 5228).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 78308).saturating_mul(h.into()))
+	}
+	/// Storage: `Hosting::Rounds` (r:1 w:0)
+	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::AttestorKeys` (r:1 w:0)
+	/// Proof: `Roles::AttestorKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::Contracts` (r:1 w:0)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::Plans` (r:1 w:0)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolSize` (r:2 w:0)
+	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolMembers` (r:298 w:0)
+	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Providers` (r:298 w:0)
+	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Ratings` (r:8 w:0)
+	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[1, 8]`.
+	fn authorize_matching_vote(h: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0 + h * (9499 ±0)`
+		//  Estimated: `61112 + h * (78308 ±2_643)`
+		// Minimum execution time: 564_438_000 picoseconds.
+		Weight::from_parts(629_835_000, 0)
+			.saturating_add(Weight::from_parts(0, 61112))
+			// Standard Error: 20_077_248
+			.saturating_add(Weight::from_parts(956_527_595, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(54))
+			.saturating_add(T::DbWeight::get().reads((61_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 78308).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:1 w:1)
 	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
@@ -134,10 +170,10 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn matching_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `746`
+		//  Measured:  `826`
 		//  Estimated: `5249`
-		// Minimum execution time: 47_912_000 picoseconds.
-		Weight::from_parts(52_848_000, 0)
+		// Minimum execution time: 55_963_000 picoseconds.
+		Weight::from_parts(85_657_000, 0)
 			.saturating_add(Weight::from_parts(0, 5249))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -145,50 +181,10 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::ProviderJobs` (r:16 w:18)
-	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:43 w:18)
-	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
-	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolSize` (r:2 w:0)
-	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:27 w:0)
-	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:1 w:0)
-	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
-	/// Storage: `Scheduler::Jobs` (r:1 w:2)
-	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Scheduler::Calendar` (r:2 w:2)
-	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
-	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 8]`.
-	fn hosting_setup_report(h: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `12288 + h * (808 ±0)`
-		//  Estimated: `55447 + h * (8369 ±105)`
-		// Minimum execution time: 581_524_000 picoseconds.
-		Weight::from_parts(202_301_743, 0)
-			.saturating_add(Weight::from_parts(0, 55447))
-			// Standard Error: 16_588_100
-			.saturating_add(Weight::from_parts(393_318_718, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(50))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 8369).saturating_mul(h.into()))
-	}
-	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
-	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::ProviderJobs` (r:17 w:17)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:38 w:17)
+	/// Storage: `Roles::Providers` (r:40 w:17)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -196,38 +192,79 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:1 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:22 w:0)
+	/// Storage: `Roles::PoolMembers` (r:24 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Jobs` (r:1 w:2)
+	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::Calendar` (r:2 w:2)
+	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
+	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Ratings` (r:3 w:0)
+	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[1, 8]`.
+	fn hosting_setup_report(h: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `13658 + h * (799 ±0)`
+		//  Estimated: `63657 + h * (7375 ±2_061)`
+		// Minimum execution time: 662_384_000 picoseconds.
+		Weight::from_parts(635_586_932, 0)
+			.saturating_add(Weight::from_parts(0, 63657))
+			// Standard Error: 14_960_375
+			.saturating_add(Weight::from_parts(337_047_467, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(57))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes(9))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 7375).saturating_mul(h.into()))
+	}
+	/// Storage: `Hosting::Contracts` (r:1 w:1)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Storage: `Plans::Plans` (r:1 w:0)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::ProviderJobs` (r:17 w:19)
+	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Providers` (r:75 w:19)
+	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
+	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
+	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolSize` (r:3 w:0)
+	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolMembers` (r:58 w:0)
+	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Ratings` (r:1 w:0)
+	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:0 w:1)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:1 w:0)
-	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn setup_deadline(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `25254`
-		//  Estimated: `168368 + h * (5096 ±0)`
-		// Minimum execution time: 1_277_437_000 picoseconds.
-		Weight::from_parts(1_816_381_472, 0)
-			.saturating_add(Weight::from_parts(0, 168368))
-			// Standard Error: 17_149_676
-			.saturating_add(Weight::from_parts(47_096_550, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(139))
-			.saturating_add(T::DbWeight::get().writes(12))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 5096).saturating_mul(h.into()))
+		//  Measured:  `26860 + h * (467 ±0)`
+		//  Estimated: `142101 + h * (7595 ±742)`
+		// Minimum execution time: 1_362_733_000 picoseconds.
+		Weight::from_parts(1_558_786_293, 0)
+			.saturating_add(Weight::from_parts(0, 142101))
+			// Standard Error: 22_926_766
+			.saturating_add(Weight::from_parts(340_557_825, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(118))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 7595).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::ProviderJobs` (r:49 w:48)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:27 w:4)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Providers` (r:26 w:3)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -246,16 +283,16 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `j` is `[1, 16]`.
 	fn hand_over(j: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14991 + j * (279 ±0)`
-		//  Estimated: `70608 + j * (7644 ±0)`
-		// Minimum execution time: 598_108_000 picoseconds.
-		Weight::from_parts(360_626_746, 0)
-			.saturating_add(Weight::from_parts(0, 70608))
-			// Standard Error: 13_481_036
-			.saturating_add(Weight::from_parts(361_727_535, 0).saturating_mul(j.into()))
-			.saturating_add(T::DbWeight::get().reads(58))
+		//  Measured:  `14953 + j * (278 ±0)`
+		//  Estimated: `68954 + j * (7644 ±0)`
+		// Minimum execution time: 730_575_000 picoseconds.
+		Weight::from_parts(628_933_724, 0)
+			.saturating_add(Weight::from_parts(0, 68954))
+			// Standard Error: 10_706_214
+			.saturating_add(Weight::from_parts(411_168_759, 0).saturating_mul(j.into()))
+			.saturating_add(T::DbWeight::get().reads(57))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(j.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(j.into())))
 			.saturating_add(Weight::from_parts(0, 7644).saturating_mul(j.into()))
 	}

@@ -9,7 +9,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/datdot-node-bench
+// /root/.cache/datdot/target/release/datdot-node
 // benchmark
 // pallet
 // --chain
@@ -59,13 +59,13 @@ impl<T: frame_system::Config> pallet_datdot_roles::WeightInfo for WeightInfo<T> 
 	/// The range of component `r` is `[1, 4]`.
 	fn roles_register(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `379`
+		//  Measured:  `769`
 		//  Estimated: `3733 + r * (20040 ±0)`
-		// Minimum execution time: 164_925_000 picoseconds.
-		Weight::from_parts(84_261_303, 0)
+		// Minimum execution time: 180_949_000 picoseconds.
+		Weight::from_parts(93_611_749, 0)
 			.saturating_add(Weight::from_parts(0, 3733))
-			// Standard Error: 156_949
-			.saturating_add(Weight::from_parts(91_755_050, 0).saturating_mul(r.into()))
+			// Standard Error: 1_454_255
+			.saturating_add(Weight::from_parts(131_393_767, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -87,17 +87,35 @@ impl<T: frame_system::Config> pallet_datdot_roles::WeightInfo for WeightInfo<T> 
 	/// The range of component `r` is `[1, 4]`.
 	fn roles_unregister(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `439 + r * (912 ±0)`
+		//  Measured:  `509 + r * (912 ±0)`
 		//  Estimated: `3604 + r * (20424 ±0)`
-		// Minimum execution time: 173_317_000 picoseconds.
-		Weight::from_parts(63_334_381, 0)
+		// Minimum execution time: 199_596_000 picoseconds.
+		Weight::from_parts(143_438_090, 0)
 			.saturating_add(Weight::from_parts(0, 3604))
-			// Standard Error: 290_012
-			.saturating_add(Weight::from_parts(117_780_649, 0).saturating_mul(r.into()))
+			// Standard Error: 2_289_503
+			.saturating_add(Weight::from_parts(156_242_725, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((16_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((24_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 20424).saturating_mul(r.into()))
+	}
+	/// Storage: `Accounts::Accounts` (r:1 w:0)
+	/// Proof: `Accounts::Accounts` (`max_values`: None, `max_size`: Some(268), added: 2743, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::AttestorKeyOwners` (r:1 w:2)
+	/// Proof: `Roles::AttestorKeyOwners` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::AttestorKeys` (r:1 w:1)
+	/// Proof: `Roles::AttestorKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	fn roles_set_attestor_key() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1051`
+		//  Estimated: `3733`
+		// Minimum execution time: 99_608_000 picoseconds.
+		Weight::from_parts(138_025_000, 0)
+			.saturating_add(Weight::from_parts(0, 3733))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
 	}
 }

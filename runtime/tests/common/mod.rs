@@ -80,6 +80,13 @@ pub fn signed(n: u8) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who(n))
 }
 
+/// The position `n` holds in `contract`.
+pub fn position_of(contract: u64, n: u8) -> usize {
+	let stored = pallet_datdot_hosting::Contracts::<datdot_runtime::Runtime>::get(contract)
+		.expect("a live contract");
+	stored.positions.iter().position(|p| p.hoster == Some(who(n))).expect("a hoster of it")
+}
+
 pub const SPONSOR: u8 = 1;
 pub const HOSTERS: [u8; 3] = [10, 11, 12];
 pub const ENCODERS: [u8; 3] = [20, 21, 22];
@@ -150,23 +157,34 @@ pub fn new_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// The plan's first contract, drawn: two attestors agree on hosters 10, 11 and encoders 20, 21,
+/// The plan's first contract, drawn: while hoster 12 and encoder 22 are full, two attestors
+/// vote the matching rule's selection (hosters 10, 11 and encoders 20, 21, in the rule's order),
 /// and the setup attestor confirms both copies, signed over the plan's feed key. Returns it.
 pub fn match_and_set_up(plan: u64) -> u64 {
+	use datdot_primitives::ProviderRegistry;
 	use datdot_runtime::Runtime;
 	use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
 	let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)[0];
 	let round = pallet_datdot_hosting::Rounds::<Runtime>::get(contract).expect("attestors drawn");
-	let selection = SelectionInput {
-		hosters: vec![who(HOSTERS[0]), who(HOSTERS[1])],
-		encoders: vec![who(ENCODERS[0]), who(ENCODERS[1])],
-	};
+	let spares = [(who(HOSTERS[2]), Role::Hoster), (who(ENCODERS[2]), Role::Encoder)];
+	let mut held = Vec::new();
+	for (spare, role) in &spares {
+		while Roles::book(spare, *role).is_ok() {
+			held.push((spare.clone(), *role));
+		}
+	}
+	let rule = Hosting::rule_selection(contract).expect("the rule finds a selection");
+	let selection =
+		SelectionInput { hosters: rule.hosters.to_vec(), encoders: rule.encoders.to_vec() };
 	for attestor in round.attestors.iter().take(2) {
 		assert_ok!(Hosting::submit_matching(
 			RuntimeOrigin::signed(attestor.clone()),
 			contract,
 			selection.clone()
 		));
+	}
+	for (spare, role) in held {
+		Roles::release(&spare, role);
 	}
 	let stored = pallet_datdot_hosting::Contracts::<Runtime>::get(contract).unwrap();
 	assert!(events().iter().any(|e| matches!(e,

@@ -7,7 +7,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, connect, sendAndWait, waitFor, waitForHead } from './node.js';
-import { contactPayload, keyPayload, setupPayload } from './signing.js';
+import { attestorKeyPayload, contactPayload, keyPayload, setupPayload } from './signing.js';
 import { blockProof, openCore, seedOf, signedTree, tempDir, toChain } from '../../hypercore/lib/feed.js';
 
 /** Plan changes (update, pause, resume) of one plan are at least this many blocks apart. */
@@ -123,6 +123,21 @@ export function devChain () {
   /** `name`'s proof that it holds its off-chain key (hex, for `keyProof`). */
   chain.keyProof = (name, account = chain.people[name].address) =>
     u8aToHex(chain.off[name].sign(keyPayload(chain.api, account, chain.off[name].publicKey)));
+
+  /**
+   * What an operator does to let its node vote for attestor `name` (docs/OPERATORS.md): a new
+   * sr25519 key (`<uri>//attestor`) goes into the node's keystore (`author_insertKey`, key
+   * type `dtat`), and the account ties it to itself (`rolesSetAttestorKey`, signed by the key).
+   * Returns the key pair.
+   */
+  chain.tieAttestorKey = async (name, uri) => {
+    const api = chain.api;
+    const key = sr.addFromUri(`${uri}//attestor`);
+    await api.rpc.author.insertKey('dtat', `${uri}//attestor`, u8aToHex(key.publicKey));
+    const proof = key.sign(attestorKeyPayload(api, chain.people[name].address, key.publicKey));
+    await chain.send(api.tx.roles.rolesSetAttestorKey(key.publicKey, u8aToHex(proof)), name);
+    return key;
+  };
 
   chain.profile = (name, location = 'u33dc') => ({
     signingKey: chain.off[name].publicKey,

@@ -39,3 +39,11 @@ export function contactPayload (api, benchmark, contract, attestor, hoster) {
 export function keyPayload (api, who, signingKey) {
   return signingPayload(api, KEY_TAG, u8aConcat(accountId(who), signingKey));
 }
+
+/** An account's proof that it holds the attestor key it ties to itself (`rolesSetAttestorKey`). */
+export const ATTESTOR_KEY_TAG = 'datdot/attestor-key/v1';
+
+/** ATTESTOR-KEY: the calling account (32) ‖ its sr25519 attestor key (32). */
+export function attestorKeyPayload (api, who, key) {
+  return signingPayload(api, ATTESTOR_KEY_TAG, u8aConcat(accountId(who), key));
+}
