@@ -6,11 +6,12 @@ use alloc::{format, vec, vec::Vec};
 use codec::Encode;
 use datdot_primitives::{
 	attestor::AttestorId,
-	feed::{benchmark_feed, SignedTree, BENCHMARK_KNOWN_BLOCKS},
+	encoding,
+	feed::{benchmark_feed, SignedTree, TreeBuilder, BENCHMARK_KNOWN_BLOCKS},
 	BenchmarkHelper, ChunkRange, ContractId, ContractManager, Performance, PlanId, Priority, Role,
 };
 use frame_support::traits::fungible::Mutate;
-use sp_core::{crypto::KeyTypeId, ed25519};
+use sp_core::{crypto::KeyTypeId, ed25519, H256};
 use sp_runtime::RuntimeAppPublic;
 
 use crate::{
@@ -118,7 +119,7 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		block_size: u32,
 	) -> PlanId {
 		let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
-		for contract in activate(plan, hosters, region) {
+		for contract in activate(plan, hosters, region, length, block_size) {
 			let origin = RuntimeOrigin::signed(sponsor.clone());
 			let _ = Proofs::proof_of_storage_request(
 				origin.clone(),
@@ -140,7 +141,7 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		block_size: u32,
 	) -> ContractId {
 		let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
-		activate(plan, hosters, region).first().copied().unwrap_or_default()
+		activate(plan, hosters, region, length, block_size).first().copied().unwrap_or_default()
 	}
 
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
@@ -162,9 +163,32 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 	}
 }
 
+/// The commitment to `hoster`'s encoded copy of `range` of the benchmark feed.
+fn commitment(
+	contract: ContractId,
+	hoster: &AccountId,
+	seed: &H256,
+	range: ChunkRange,
+	log: &TreeBuilder<impl Fn(u64) -> Vec<u8>>,
+) -> H256 {
+	let key = Hosting::copy_key(contract, hoster, seed);
+	let leaves: Vec<H256> = (range.start..range.end)
+		.map(|i| encoding::leaf(&encoding::encode_block(&key, i.into(), &log.block(i.into()))))
+		.collect();
+	encoding::commitment(&leaves)
+}
+
 /// Runs matching (the rule's selection, voted by a quorum) and setup of every contract of
-/// `plan` with fresh providers in `region`. Returns the contracts.
-fn activate(plan: PlanId, hosters: u8, region: &[u8]) -> Vec<ContractId> {
+/// `plan` (over the benchmark feed of `length` blocks of `block_size` bytes) with fresh
+/// providers in `region`. Returns the contracts.
+fn activate(
+	plan: PlanId,
+	hosters: u8,
+	region: &[u8],
+	length: u64,
+	block_size: u32,
+) -> Vec<ContractId> {
+	let log = benchmark_feed(length, block_size);
 	let feed =
 		pallet_datdot_plans::Plans::<Runtime>::get(plan).map(|p| p.feed.key).unwrap_or_default();
 	let contracts = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan).into_inner();
@@ -203,15 +227,19 @@ fn activate(plan: PlanId, hosters: u8, region: &[u8]) -> Vec<ContractId> {
 		let Some(stored) = pallet_datdot_hosting::Contracts::<Runtime>::get(contract) else {
 			continue;
 		};
-		let results = rule
-			.hosters
+		let results = stored
+			.positions
 			.iter()
-			.map(|hoster| {
-				let message = Hosting::setup_message(contract, hoster, feed, stored.range);
-				pallet_datdot_hosting::HosterSetup {
+			.filter_map(|position| {
+				let hoster = position.hoster.as_ref()?;
+				let commitment = commitment(contract, hoster, &position.seed, stored.range, &log);
+				let message =
+					Hosting::setup_message(contract, hoster, feed, stored.range, &commitment);
+				let signature = DatDotBenchmarkHelper::sign(hoster, &message);
+				Some(pallet_datdot_hosting::HosterSetup {
 					hoster: hoster.clone(),
-					signature: Some(DatDotBenchmarkHelper::sign(hoster, &message)),
-				}
+					copy: Some(pallet_datdot_hosting::CopyConfirmation { commitment, signature }),
+				})
 			})
 			.collect();
 		if let Some(attestor) = stored.attestor {

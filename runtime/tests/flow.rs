@@ -61,10 +61,10 @@ fn a_plan_lives_through_matching_proofs_failures_repair_pause_and_end() {
 		));
 		let (id, chunks) = open_challenge(contract, HOSTERS[0]);
 		let mut wrong = answer(id, &chunks);
-		wrong.blocks[0].value[0] ^= 1;
+		wrong.chunks[0].encoded[0] ^= 1;
 		assert_noop!(
 			Proofs::proof_of_storage_response(signed(HOSTERS[0]), wrong),
-			pallet_datdot_proofs::Error::<Runtime>::InvalidProof
+			pallet_datdot_proofs::Error::<Runtime>::NotInCopy
 		);
 		assert_ok!(Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(id, &chunks)));
 		let region = datdot_primitives::Region::new(b"u3").unwrap();

@@ -14,7 +14,7 @@ use datdot_runtime::{Plans, Proofs, Runtime, RuntimeEvent, System};
 use frame_support::{assert_noop, assert_ok};
 use hypercore_verify::json::{block_proof, bytes, feed_key, nodes, read, signed_tree};
 use pallet_datdot_plans::{FeedInput, FeedUpgrade, PlanInput, PlanUpdate};
-use pallet_datdot_proofs::{ChallengeRequest, StorageProof};
+use pallet_datdot_proofs::ChallengeRequest;
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {
@@ -43,6 +43,11 @@ fn proof_at(length: u64, index: u32) -> BlockProof {
 		.find(|p| p["length"].as_u64() == Some(length) && p["index"].as_u64() == Some(index.into()))
 		.expect("a proof of that block");
 	block_proof(proof)
+}
+
+/// Block `index` of the grown core of `upgrades.json`.
+fn fixture_block(index: u64) -> Vec<u8> {
+	proof_at(3, index as u32).value
 }
 
 /// A plan hosting blocks `0..end` of the fixture core `tree`, from the next block.
@@ -88,21 +93,28 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 		assert!(matches!(feed_key(&three).signer, Signer::DefaultManifest(_)));
 		let plan = subscribe(&three, 3);
 		run_to(System::block_number() + 1);
-		let contract = match_and_set_up(plan);
+		let contract = match_and_set_up_of(plan, &fixture_block);
 		all_invariants();
 
 		let (id, blocks) = challenge(contract);
 		assert_eq!(blocks, vec![0, 1, 2], "a three-block range is challenged whole");
-		let answer = |length: u64, blocks: &[u32]| StorageProof {
-			challenge: id,
-			length,
-			blocks: blocks.iter().map(|i| proof_at(length, *i)).collect(),
+		let answer = |length: u64, blocks: &[u32]| {
+			answer_from(id, blocks, length, &fixture_block, &|i| proof_at(length, i).nodes)
 		};
 		let mut tampered = answer(3, &blocks);
-		tampered.blocks[1].value[0] ^= 1;
+		tampered.chunks[1].encoded[0] ^= 1;
 		assert_noop!(
 			Proofs::proof_of_storage_response(signed(HOSTERS[0]), tampered),
-			pallet_datdot_proofs::Error::<Runtime>::InvalidProof
+			pallet_datdot_proofs::Error::<Runtime>::NotInCopy
+		);
+		// Hypercore's own proofs of the blocks, without the hoster's copy, prove nothing.
+		let mut plain = answer(3, &blocks);
+		for (chunk, i) in plain.chunks.iter_mut().zip(&blocks) {
+			chunk.encoded = fixture_block((*i).into());
+		}
+		assert_noop!(
+			Proofs::proof_of_storage_response(signed(HOSTERS[0]), plain),
+			pallet_datdot_proofs::Error::<Runtime>::NotInCopy
 		);
 		assert_ok!(Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(3, &blocks)));
 		assert!(accepted(id));
@@ -144,10 +156,8 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 		// Answers now prove against 4 blocks: one made for 3 is stale, and changes nothing.
 		run_to(System::block_number() + 10);
 		let (id, blocks) = challenge(contract);
-		let answer = |length: u64| StorageProof {
-			challenge: id,
-			length,
-			blocks: blocks.iter().map(|i| proof_at(length, *i)).collect(),
+		let answer = |length: u64| {
+			answer_from(id, &blocks, length, &fixture_block, &|i| proof_at(length, i).nodes)
 		};
 		assert_noop!(
 			Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(3)),

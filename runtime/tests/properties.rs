@@ -8,7 +8,9 @@ mod common;
 use common::*;
 use datdot_primitives::{ChunkRange, ContractStatus, Performance, Priority, Role};
 use datdot_runtime::{Benchmarks, Hosting, Runtime, RuntimeCall, System};
-use pallet_datdot_hosting::{HosterSetup, PositionState, SelectionInput, SetupReport};
+use pallet_datdot_hosting::{
+	CopyConfirmation, HosterSetup, PositionState, SelectionInput, SetupReport,
+};
 use pallet_datdot_plans::{PlanInput, PlanUpdate};
 use proptest::prelude::*;
 use sp_core::Pair;
@@ -135,9 +137,18 @@ fn setup(contract: u64, rejected: u8) {
 		.filter_map(|(i, p)| p.hoster.clone().map(|h| (i, h)))
 		.map(|(i, hoster)| {
 			let n = providers().into_iter().find(|n| who(*n) == hoster).unwrap_or(0);
-			let message = Hosting::setup_message(contract, &hoster, terms.feed.key, stored.range);
-			let signature = (rejected & (1 << i) == 0).then(|| key(n).sign(&message).0);
-			HosterSetup { hoster, signature }
+			let (_, _, leaves) = common::copy_of(contract, &hoster, &|b| chunk(b as u32));
+			let commitment = datdot_primitives::encoding::commitment(&leaves);
+			let message = Hosting::setup_message(
+				contract,
+				&hoster,
+				terms.feed.key,
+				stored.range,
+				&commitment,
+			);
+			let copy = (rejected & (1 << i) == 0)
+				.then(|| CopyConfirmation { commitment, signature: key(n).sign(&message).0 });
+			HosterSetup { hoster, copy }
 		})
 		.collect();
 	dispatch(
@@ -158,7 +169,7 @@ fn answer(contract: u64, honest: bool) {
 		};
 		let mut proof = common::answer(id, &challenge.chunks);
 		if !honest {
-			proof.blocks.iter_mut().for_each(|block| block.value = b"forged".to_vec());
+			proof.chunks.iter_mut().for_each(|chunk| chunk.encoded = b"forged".to_vec());
 		}
 		dispatch(
 			&hoster,

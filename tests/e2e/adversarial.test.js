@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blockNode } from '../hypercore/lib/feed.js';
 import { u64le } from './lib/signing.js';
+import { applyPad } from './lib/copy.js';
 import { devChain, num, addr, CHANGE_COOLDOWN, RETRY_BACKOFF } from './lib/harness.js';
 
 const chain = devChain();
@@ -21,7 +22,7 @@ const json = async (query) => (await query).toJSON();
 const rating = (name) => json(api.query.roles.ratings(people[name].address, 'u3'));
 const samples = (name) => json(api.query.roles.samples(people[name].address, 'u3'));
 
-/** The honest answer to a ProvideProofOfStorage event's data: Hypercore's own proofs. */
+/** The honest answer to a ProvideProofOfStorage event's data: the hoster's copy and Hypercore's proofs. */
 const answer = (challenge) => chain.answer(core, challenge, core.length);
 
 /**
@@ -38,7 +39,7 @@ async function activeContract () {
   const contract = num(started.data.contract);
   const hosting = await waitForEvent('hosting', 'StartHosting', (d) => num(d.contract) === contract, { from });
   const hosters = hosting.data.hosters.map((h) => chain.nameOf(h));
-  const results = chain.setupResults(contract, hosters, core.key, RANGE);
+  const results = await chain.setupResults(contract, hosters, core, RANGE);
   await send(api.tx.hosting.hostingSetupReport({ contract, results }), chain.nameOf(hosting.data.attestor));
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === contract, { from });
   return { plan: num(started.data.plan), contract, hosters };
@@ -68,7 +69,7 @@ before(async () => {
 
 after(() => chain.stop());
 
-test('forged block: an inner node passed off as a block is refused (WrongPathLength, WrongSize, InvalidProof)', async () => {
+test('forged proofs: a block not in the committed copy, or bent Hypercore nodes, are refused with named errors', async () => {
   const from = seen.length;
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   const challenges = {};
@@ -80,17 +81,8 @@ test('forged block: an inner node passed off as a block is refused (WrongPathLen
   const [name] = state.hosters;
   const challenge = num(challenges[name].challenge);
   const honest = await answer(challenges[name]);
-
-  // The attack: for block i, answer with the preimage of i's parent (size ‖ left ‖ right, 72
-  // bytes, what the parent's hash covers after its type byte) as the "block", and the nodes
-  // above the parent.
-  const first = honest.blocks[0];
-  const i = first.index;
-  const left = i - (i % 2);
-  const [l, r] = [blockNode(left, Buffer.from(BLOCKS[left])), blockNode(left + 1, Buffer.from(BLOCKS[left + 1]))];
-  const forgedValue = u8aToHex(u8aConcat(u64le(l.size + r.size), l.hash, r.hash));
-  const above = first.nodes.slice(1);
-  const forged = (nodes) => ({ ...honest, blocks: [{ ...first, value: forgedValue, nodes }, ...honest.blocks.slice(1)] });
+  const first = honest.chunks[0];
+  const i = num(challenges[name].chunks[0]);
   const snapshot = async () => ({
     challenge: await json(api.query.proofs.challenges(challenge)),
     rating: await rating(name),
@@ -99,39 +91,42 @@ test('forged block: an inner node passed off as a block is refused (WrongPathLen
   const before = await snapshot();
   assert.notEqual(before.challenge, null, 'the challenge is open');
 
-  const short = await trySend(api.tx.proofs.proofOfStorageResponse(forged(above)), name);
-  assert.equal(short.error, 'proofs.WrongPathLength');
+  // The attack: for block i, answer with the preimage of i's parent (size ‖ left ‖ right, 72
+  // bytes, what the parent's hash covers after its type byte) as the "block", encoded under
+  // the hoster's key, with the nodes above the parent. It is not in the copy the hoster
+  // committed to at setup, so the chain refuses it before Hypercore's check.
+  const left = i - (i % 2);
+  const [l, r] = [blockNode(left, Buffer.from(BLOCKS[left])), blockNode(left + 1, Buffer.from(BLOCKS[left + 1]))];
+  const preimage = u8aConcat(u64le(l.size + r.size), l.hash, r.hash);
+  const { key } = await chain.copyOf(core, state.contract, name);
+  const forged = { ...honest, chunks: [{ ...first, encoded: u8aToHex(applyPad(key, i, preimage)), nodes: first.nodes.slice(1) }, ...honest.chunks.slice(1)] };
+  const refused = await trySend(api.tx.proofs.proofOfStorageResponse(forged), name);
+  assert.equal(refused.error, 'proofs.NotInCopy');
   assert.deepEqual(await snapshot(), before);
-
-  // With the block's real sibling added the path has the right length, but the sizes do not
-  // add up to the root's: the forged "block" is 72 bytes, not the block's.
-  const sibling = first.nodes[0];
-  const sized = await trySend(api.tx.proofs.proofOfStorageResponse(forged([sibling, ...above])), name);
-  assert.equal(sized.error, 'proofs.WrongSize');
-  assert.deepEqual(await snapshot(), before);
-
-  // With a sibling whose size makes the sizes add up, only the hashes can refuse it.
-  const padding = { ...sibling, size: sibling.size + Buffer.from(BLOCKS[i]).byteLength - 72 };
-  const padded = await trySend(api.tx.proofs.proofOfStorageResponse(forged([padding, ...above])), name);
-  assert.equal(padded.error, 'proofs.InvalidProof');
-  assert.deepEqual(await snapshot(), before);
-  assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
 
   // Honest proofs bent in one place are refused each with its own error, and change nothing.
-  const bent = (change) => ({ ...honest, blocks: [{ ...first, ...change }, ...honest.blocks.slice(1)] });
-  const flipped = first.value.slice(0, -2) + (first.value.endsWith('00') ? '01' : '00');
-  const shifted = [{ ...first.nodes[0], index: first.nodes[0].index + 4 }, ...first.nodes.slice(1)];
+  const bent = (change) => ({ ...honest, chunks: [{ ...first, ...change }, ...honest.chunks.slice(1)] });
+  const flipped = first.encoded.slice(0, -2) + (first.encoded.endsWith('00') ? '01' : '00');
+  const [sibling, ...above] = first.nodes;
+  const other = state.hosters.find((h) => h !== name);
+  const borrowed = (await chain.copyOf(core, state.contract, other)).at(i);
   for (const [what, proof, error] of [
-    ['tampered data', bent({ value: flipped }), 'proofs.InvalidProof'],
-    ['another fork', bent({ fork: first.fork + 1 }), 'proofs.WrongFork'],
-    ['a node at the wrong place', bent({ nodes: shifted }), 'proofs.WrongNodeIndex'],
-    ['a block left out', { ...honest, blocks: honest.blocks.slice(1) }, 'proofs.WrongChunks'],
+    ['tampered data', bent({ encoded: flipped }), 'proofs.NotInCopy'],
+    ['the plain block, fetched from the feed', bent({ encoded: u8aToHex(Buffer.from(BLOCKS[i])) }), 'proofs.NotInCopy'],
+    ["the other hoster's copy", bent({ encoded: u8aToHex(borrowed.encoded), copyPath: borrowed.path.map((n) => u8aToHex(n)) }), 'proofs.NotInCopy'],
+    ['a node left out', bent({ nodes: above }), 'proofs.WrongPathLength'],
+    ['a node of another size', bent({ nodes: [{ ...sibling, size: sibling.size + 1 }, ...above] }), 'proofs.WrongSize'],
+    ['a node of another hash', bent({ nodes: [{ ...sibling, hash: u8aToHex(new Uint8Array(32).fill(9)) }, ...above] }), 'proofs.InvalidProof'],
+    ['a node at the wrong place', bent({ nodes: [{ ...sibling, index: sibling.index + 4 }, ...above] }), 'proofs.WrongNodeIndex'],
+    ['another fork', { ...honest, fork: honest.fork + 1 }, 'proofs.WrongFork'],
+    ['a block left out', { ...honest, chunks: honest.chunks.slice(1) }, 'proofs.WrongChunks'],
     ['another length', { ...honest, length: honest.length - 1 }, 'proofs.StaleFeed']
   ]) {
     const refused = await trySend(api.tx.proofs.proofOfStorageResponse(proof), name);
     assert.equal(refused.error, error, what);
   }
   assert.deepEqual(await snapshot(), before);
+  assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
 
   // The honest answer still passes.
   await send(api.tx.proofs.proofOfStorageResponse(honest), name);

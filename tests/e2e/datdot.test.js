@@ -104,8 +104,9 @@ test('Plans, Hosting: a plan is matched by an attestor quorum and set up (StartH
   state.setupAttestor = chain.nameOf(hosting.data.attestor);
   state.hosters = rule.hosters.map((h) => chain.nameOf(h));
 
-  // Each hoster signs the SETUP statement: this contract, itself, the feed key and the range.
-  const results = chain.setupResults(state.contract, state.hosters, core.key, { start: 0, end: length });
+  // Each hoster signs the SETUP statement: this contract, itself, the feed key, the range and
+  // the commitment to its encoded copy.
+  const results = await chain.setupResults(state.contract, state.hosters, core, { start: 0, end: length });
   await send(api.tx.hosting.hostingSetupReport({ contract: state.contract, results }), state.setupAttestor);
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === state.contract, { from });
   const contract = (await api.query.hosting.contracts(state.contract)).unwrap();
@@ -119,11 +120,11 @@ test('Proofs: a challenge is answered with Hypercore block proofs (ProvideProofO
     const challenge = await waitForEvent('proofs', 'ProvideProofOfStorage', (d) => addr(d.hoster) === people[name].address, { from });
     const answer = await chain.answer(state.core, challenge.data, state.core.length);
     // A tampered block is refused with a named error; the honest answer is accepted.
-    const first = answer.blocks[0];
-    const flipped = first.value.slice(0, -2) + (first.value.endsWith('00') ? '01' : '00');
-    const tampered = { ...answer, blocks: [{ ...first, value: flipped }, ...answer.blocks.slice(1)] };
+    const first = answer.chunks[0];
+    const flipped = first.encoded.slice(0, -2) + (first.encoded.endsWith('00') ? '01' : '00');
+    const tampered = { ...answer, chunks: [{ ...first, encoded: flipped }, ...answer.chunks.slice(1)] };
     const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse(tampered), people[name]);
-    assert.equal(refused.error, 'proofs.InvalidProof');
+    assert.equal(refused.error, 'proofs.NotInCopy');
     await send(api.tx.proofs.proofOfStorageResponse(answer), name);
     await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.data.challenge), { from });
   }

@@ -45,7 +45,7 @@ async function activate (contract, from) {
   const range = hosting.data.range.toJSON();
   const hosters = hosting.data.hosters.map((h) => chain.nameOf(h));
   assert.deepEqual([...hosters].sort(), ['h1', 'h2']);
-  const results = chain.setupResults(contract, hosters, state.core.key, range);
+  const results = await chain.setupResults(contract, hosters, state.core, range);
   await send(api.tx.hosting.hostingSetupReport({ contract, results }), chain.nameOf(hosting.data.attestor));
   await waitForEvent('hosting', 'HostingActive', (d) => num(d.contract) === contract, { from });
 }

@@ -4,6 +4,7 @@
 
 use core::cell::RefCell;
 use datdot_primitives::{
+	encoding::HostedCopy,
 	testing::{
 		self, doubles, region, MockAccounts, MockPlans, MockRatings, MockScheduler, TestRandomness,
 	},
@@ -61,7 +62,9 @@ impl ContractDirectory<AccountId> for MockContracts {
 		if Self::summary(contract).is_none() {
 			return Vec::new();
 		}
-		HOSTERS.iter().map(|h| HostedPosition { hoster: *h, region: region("u3") }).collect()
+		// Benchmarks measure hosters; their copies are the proofs pallet's concern.
+		let copy = HostedCopy { key: [0; 32], commitment: Default::default() };
+		HOSTERS.iter().map(|h| HostedPosition { hoster: *h, region: region("u3"), copy }).collect()
 	}
 	fn replace_hoster(_: ContractId, _: &AccountId) -> DispatchResult {
 		Ok(())

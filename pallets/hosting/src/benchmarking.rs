@@ -286,7 +286,7 @@ mod benchmarks {
 		let chosen = pick.hosters;
 		let results = chosen
 			.iter()
-			.map(|hoster| HosterSetup { hoster: hoster.clone(), signature: None })
+			.map(|hoster| HosterSetup { hoster: hoster.clone(), copy: None })
 			.collect();
 		crowd::<T>(Role::Hoster, crowd_size::<T>())?;
 		crowd::<T>(Role::Encoder, crowd_size::<T>())?;

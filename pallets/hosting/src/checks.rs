@@ -57,6 +57,10 @@ impl<T: Config> Pallet<T> {
 					(position.state == PositionState::Vacant) == position.hoster.is_none(),
 					"a position's state disagrees with its hoster"
 				);
+				ensure!(
+					(position.state == PositionState::Hosted) == position.commitment.is_some(),
+					"a hosted position has no commitment, or an unhosted one has"
+				);
 			}
 		}
 		Ok(())

@@ -8,6 +8,7 @@ use datdot_primitives::{
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::H256;
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	DispatchResult,
@@ -129,6 +130,7 @@ impl<T: Config> Pallet<T> {
 			position.hoster = Some(hoster.clone());
 			position.encoder = Some(encoder.clone());
 			position.state = PositionState::SettingUp;
+			position.seed = Self::copy_seed(id);
 		}
 		Rounds::<T>::remove(id);
 		Self::set_status(&mut contract, ContractStatus::SettingUp)?;
@@ -154,16 +156,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The message `hoster` signs to confirm it holds its copy of `range` of the feed with
-	/// `root` for `contract` on this chain.
+	/// The message `hoster` signs to confirm it holds its encoded copy of `range` of `feed`
+	/// for `contract` on this chain, committed to by `commitment`.
 	pub fn setup_message(
 		contract: ContractId,
 		hoster: &T::AccountId,
 		feed: [u8; 32],
 		range: ChunkRange,
+		commitment: &H256,
 	) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		signing_payload(SETUP_TAG, genesis.as_ref(), (contract, hoster, feed, range))
+		signing_payload(SETUP_TAG, genesis.as_ref(), (contract, hoster, feed, range, commitment))
 	}
 
 	fn check_report(
@@ -185,11 +188,20 @@ impl<T: Config> Pallet<T> {
 				results[..n].iter().all(|earlier| earlier.hoster != result.hoster),
 				Error::<T>::DuplicateHoster
 			);
-			if let Some(signature) = &result.signature {
+			if let Some(copy) = &result.copy {
 				let key = T::Accounts::signing_key(&result.hoster)
 					.ok_or(Error::<T>::BadHosterSignature)?;
-				let message = Self::setup_message(id, &result.hoster, terms.key, contract.range);
-				ensure!(verify_ed25519(&message, signature, &key), Error::<T>::BadHosterSignature);
+				let message = Self::setup_message(
+					id,
+					&result.hoster,
+					terms.key,
+					contract.range,
+					&copy.commitment,
+				);
+				ensure!(
+					verify_ed25519(&message, &copy.signature, &key),
+					Error::<T>::BadHosterSignature
+				);
 			}
 		}
 		ensure!(results.len() == pending.len(), Error::<T>::MissingHoster);
@@ -214,9 +226,10 @@ impl<T: Config> Pallet<T> {
 			else {
 				continue;
 			};
-			if result.signature.is_some() {
+			if let Some(copy) = &result.copy {
 				let position = &mut contract.positions[index];
 				position.state = PositionState::Hosted;
+				position.commitment = Some(copy.commitment);
 				if let Some(encoder) = position.encoder.take() {
 					Self::release(&encoder, Role::Encoder, id);
 				}

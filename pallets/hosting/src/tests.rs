@@ -1,8 +1,8 @@
 //! Unit tests of matching, setup, repair and the end of contracts.
 
 use crate::{
-	mock::*, Contracts, Error, Event, HosterSetup, PositionState, ProviderJobs, Repair, Rounds,
-	SelectionInput, SetupReport, SponsorStrikes, ATTESTOR_POSITION,
+	mock::*, Contracts, CopyConfirmation, Error, Event, HosterSetup, PositionState, ProviderJobs,
+	Repair, Rounds, SelectionInput, SetupReport, SponsorStrikes, ATTESTOR_POSITION,
 };
 use datdot_primitives::{
 	testing::{doubles, region, signer},
@@ -10,7 +10,7 @@ use datdot_primitives::{
 	JobHandler, Rating, Role,
 };
 use frame_support::{assert_noop, assert_ok};
-use sp_core::Pair;
+use sp_core::{Pair, H256};
 use sp_runtime::DispatchError;
 
 /// Runs a hosting job as the scheduler would: it is no longer pending, and it must succeed.
@@ -126,17 +126,30 @@ fn encoders_of(contract: u64) -> [AccountId; 2] {
 	[0, 1].map(|i| stored.positions[i].encoder.expect("an encoder"))
 }
 
+/// The commitment `hoster` reports for its copy in the tests.
+fn commitment_of(hoster: AccountId) -> H256 {
+	H256::repeat_byte(hoster as u8)
+}
+
 fn setup_signature(contract: u64, hoster: AccountId) -> [u8; 64] {
-	let message = Hosting::setup_message(contract, &hoster, FEED_KEY, RANGE);
+	let message =
+		Hosting::setup_message(contract, &hoster, FEED_KEY, RANGE, &commitment_of(hoster));
 	signer(hoster).sign(&message).0
 }
 
+fn confirmed(hoster: AccountId, signature: [u8; 64]) -> HosterSetup<AccountId> {
+	HosterSetup {
+		hoster,
+		copy: Some(CopyConfirmation { commitment: commitment_of(hoster), signature }),
+	}
+}
+
 fn ok(contract: u64, hoster: AccountId) -> HosterSetup<AccountId> {
-	HosterSetup { hoster, signature: Some(setup_signature(contract, hoster)) }
+	confirmed(hoster, setup_signature(contract, hoster))
 }
 
 fn failed(hoster: AccountId) -> HosterSetup<AccountId> {
-	HosterSetup { hoster, signature: None }
+	HosterSetup { hoster, copy: None }
 }
 
 /// Runs matching and a fully successful setup report.
@@ -410,7 +423,19 @@ fn a_good_setup_report_activates_the_contract() {
 		assert_eq!(booked(ENCODERS[0], Role::Encoder), 0);
 		assert!(ATTESTORS.iter().all(|a| booked(*a, Role::Attestor) == 0));
 		assert_eq!(booked(HOSTERS[0], Role::Hoster), 1);
-		assert_eq!(Hosting::hosted_positions(contract).len(), 2);
+		// Each position keeps the commitment its hoster signed, and the proofs pallet sees it
+		// with the hoster's own copy key.
+		let hosted = Hosting::hosted_positions(contract);
+		assert_eq!(hosted.len(), 2);
+		for (position, seen) in stored.positions.iter().zip(&hosted) {
+			let hoster = position.hoster.unwrap();
+			assert_eq!(position.commitment, Some(commitment_of(hoster)));
+			assert_eq!(seen.hoster, hoster);
+			assert_eq!(seen.copy.commitment, commitment_of(hoster));
+			assert_eq!(seen.copy.key, Hosting::copy_key(contract, &hoster, &position.seed));
+		}
+		assert_ne!(stored.positions[0].seed, stored.positions[1].seed);
+		assert_ne!(hosted[0].copy.key, hosted[1].copy.key);
 	});
 }
 
@@ -449,20 +474,23 @@ fn setup_reports_are_checked() {
 			),
 			Error::<Test>::UnexpectedHoster
 		);
-		let forged = HosterSetup {
-			hoster: HOSTERS[1],
-			signature: Some(setup_signature(contract, HOSTERS[0])),
-		};
+		let forged = confirmed(HOSTERS[1], setup_signature(contract, HOSTERS[0]));
 		assert_noop!(
 			send(attestor, vec![ok(contract, HOSTERS[0]), forged]),
 			Error::<Test>::BadHosterSignature
 		);
-		let wrong_contract = HosterSetup {
-			hoster: HOSTERS[1],
-			signature: Some(setup_signature(contract + 1, HOSTERS[1])),
-		};
+		let wrong_contract = confirmed(HOSTERS[1], setup_signature(contract + 1, HOSTERS[1]));
 		assert_noop!(
 			send(attestor, vec![ok(contract, HOSTERS[0]), wrong_contract]),
+			Error::<Test>::BadHosterSignature
+		);
+		// The attestor cannot record another commitment than the one the hoster signed.
+		let mut swapped = ok(contract, HOSTERS[1]);
+		if let Some(copy) = swapped.copy.as_mut() {
+			copy.commitment = H256::repeat_byte(0xee);
+		}
+		assert_noop!(
+			send(attestor, vec![ok(contract, HOSTERS[0]), swapped]),
 			Error::<Test>::BadHosterSignature
 		);
 		assert_noop!(

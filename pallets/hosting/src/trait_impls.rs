@@ -3,8 +3,9 @@
 
 use alloc::vec::Vec;
 use datdot_primitives::{
-	ChunkRange, ContractDirectory, ContractId, ContractManager, ContractObserver, ContractStatus,
-	EndReason, HostedPosition, HostingJob, PlanDirectory, PlanId, Role,
+	encoding::HostedCopy, ChunkRange, ContractDirectory, ContractId, ContractManager,
+	ContractObserver, ContractStatus, EndReason, HostedPosition, HostingJob, PlanDirectory, PlanId,
+	Role,
 };
 use frame_support::pallet_prelude::*;
 use sp_runtime::{
@@ -176,7 +177,10 @@ impl<T: Config> ContractDirectory<T::AccountId> for Pallet<T> {
 					.into_iter()
 					.filter(|p| p.state == PositionState::Hosted)
 					.filter_map(|p| {
-						p.hoster.map(|hoster| HostedPosition { hoster, region: p.region })
+						let (hoster, commitment) = (p.hoster?, p.commitment?);
+						let key = Self::copy_key(contract, &hoster, &p.seed);
+						let copy = HostedCopy { key, commitment };
+						Some(HostedPosition { hoster, region: p.region, copy })
 					})
 					.collect()
 			})

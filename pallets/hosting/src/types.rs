@@ -45,6 +45,11 @@ pub struct Position<AccountId> {
 	pub encoder: Option<AccountId>,
 	/// How far the position is.
 	pub state: PositionState,
+	/// The seed of the current hoster's copy key (`datdot_primitives::encoding::copy_key`),
+	/// drawn when the hoster was booked.
+	pub seed: H256,
+	/// The commitment to the hoster's encoded copy, recorded when its setup was confirmed.
+	pub commitment: Option<H256>,
 }
 
 /// A stored contract.
@@ -141,9 +146,18 @@ pub struct MatchingRound<
 pub struct HosterSetup<AccountId> {
 	/// The hoster reported on.
 	pub hoster: AccountId,
-	/// The hoster's ed25519 signature over the setup message if its copy is good; `None` if
-	/// the setup failed.
-	pub signature: Option<[u8; 64]>,
+	/// The hoster's confirmation if the attestor found its copy good; `None` if the setup
+	/// failed.
+	pub copy: Option<CopyConfirmation>,
+}
+
+/// A hoster's confirmation that it holds its encoded copy, checked by the setup attestor.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct CopyConfirmation {
+	/// The commitment to the copy (`datdot_primitives::encoding::commitment`).
+	pub commitment: H256,
+	/// The hoster's ed25519 signature over the setup message, which names the commitment.
+	pub signature: [u8; 64],
 }
 
 /// What `hosting_setup_report` takes.

@@ -36,6 +36,17 @@ impl<T: Config> Pallet<T> {
 		datdot_primitives::blake2_256(hash.as_ref())
 	}
 
+	/// A random seed for the copy key of a hoster booked in `contract`.
+	pub(crate) fn copy_seed(contract: ContractId) -> H256 {
+		H256(Self::draw_seed(&(b"datdot/copy", contract).encode()))
+	}
+
+	/// The key of `hoster`'s copy in `contract`, whose copy seed is `seed`.
+	pub fn copy_key(contract: ContractId, hoster: &T::AccountId, seed: &H256) -> [u8; 32] {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		datdot_primitives::encoding::copy_key(genesis.as_ref(), contract, hoster, seed)
+	}
+
 	/// A random seed for a matching round.
 	pub(crate) fn random_seed(contract: ContractId) -> H256 {
 		H256(Self::draw_seed(&(b"datdot/seed", contract).encode()))
@@ -165,6 +176,8 @@ impl<T: Config> Pallet<T> {
 					hoster: None,
 					encoder: None,
 					state: PositionState::Vacant,
+					seed: H256::zero(),
+					commitment: None,
 				})
 				.collect::<Vec<_>>();
 			contract.positions = BoundedVec::truncate_from(positions);
@@ -290,6 +303,7 @@ impl<T: Config> Pallet<T> {
 		let was_hosted = position.state == PositionState::Hosted;
 		let region = position.region.clone();
 		position.state = PositionState::Vacant;
+		position.commitment = None;
 		if let Some(hoster) = &old_hoster {
 			Self::release(hoster, Role::Hoster, id);
 			if was_hosted {
@@ -315,10 +329,12 @@ impl<T: Config> Pallet<T> {
 				if Self::book(&hoster, Role::Hoster, id).is_ok()
 					&& Self::book(&encoder, Role::Encoder, id).is_ok()
 				{
+					let seed = Self::copy_seed(id);
 					if let Some(position) = contract.positions.get_mut(index) {
 						position.hoster = Some(hoster.clone());
 						position.encoder = Some(encoder.clone());
 						position.state = PositionState::SettingUp;
+						position.seed = seed;
 					}
 					(Some(hoster), Some(encoder))
 				} else {

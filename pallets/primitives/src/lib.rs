@@ -11,6 +11,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod attestor;
+pub mod encoding;
 pub mod feed;
 mod region;
 pub mod signing;

@@ -215,6 +215,8 @@ pub struct HostedPosition<AccountId> {
 	pub hoster: AccountId,
 	/// The region the position serves.
 	pub region: Region,
+	/// The hoster's copy.
+	pub copy: crate::encoding::HostedCopy,
 }
 
 /// What other pallets may know of a contract (implemented by `Hosting`).

@@ -3,12 +3,14 @@
 use super::*;
 use alloc::vec::Vec;
 use datdot_primitives::{
+	encoding::{self, MAX_COPY_PATH},
 	feed::{benchmark_feed, FeedTree, MAX_PROOF_NODES},
-	BenchmarkHelper, ContractId, Job, JobHandler, ProofJob, Ratings,
+	BenchmarkHelper, ChunkRange, ContractDirectory, ContractId, Job, JobHandler, ProofJob, Ratings,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Get;
 use frame_system::RawOrigin;
+use sp_core::H256;
 
 const REGION: &[u8] = b"u33d";
 
@@ -51,13 +53,26 @@ mod benchmarks {
 			.ok_or(BenchmarkError::Stop("no challenge"))?;
 		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
 		let log = benchmark_feed(feed_length(d), s);
-		let blocks = challenge
+		let (_, range, _) =
+			T::Contracts::summary(contract).ok_or(BenchmarkError::Stop("no contract"))?;
+		let copy = |index: u32| {
+			encoding::encode_block(&challenge.copy.key, index.into(), &log.block(index.into()))
+		};
+		let leaves: Vec<H256> =
+			(range.start..range.end).map(|i| encoding::leaf(&copy(i))).collect();
+		assert_eq!(encoding::commitment(&leaves), challenge.copy.commitment);
+		let chunks = challenge
 			.chunks
 			.iter()
 			.take(c as usize)
-			.map(|index| log.block_proof(0, u64::from(*index)))
-			.collect::<Vec<_>>();
-		assert!(blocks.iter().all(|block| block.nodes.len() == d as usize));
+			.map(|index| {
+				let nodes = log.block_proof(0, u64::from(*index)).nodes;
+				let copy_path = encoding::commitment_path(&leaves, index - range.start)
+					.ok_or(BenchmarkError::Stop("a chunk out of the range"))?;
+				Ok(ChunkProof { encoded: copy(*index), copy_path, nodes })
+			})
+			.collect::<Result<Vec<_>, BenchmarkError>>()?;
+		assert!(chunks.iter().all(|chunk| chunk.nodes.len() == d as usize));
 		// A challenge asks for `ChunksPerChallenge` blocks; answer as many as `c` allows.
 		Challenges::<T>::mutate(id, |open| {
 			if let Some(open) = open {
@@ -67,10 +82,31 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(hoster),
-			StorageProof { challenge: id, length: feed_length(d), blocks },
+			StorageProof { challenge: id, length: feed_length(d), fork: 0, chunks },
 		);
 		assert!(Challenges::<T>::get(id).is_none());
 		Ok(())
+	}
+
+	/// A commitment path of `l` nodes alone (the path of the first leaf of `2^l`).
+	#[benchmark]
+	fn verify_copy_path(l: Linear<0, MAX_COPY_PATH>) {
+		let range =
+			ChunkRange { start: 0, end: if l == MAX_COPY_PATH { u32::MAX } else { 1 << l } };
+		let encoded = [7u8; 32];
+		let path: Vec<H256> = (0..l).map(|n| H256::repeat_byte(n as u8)).collect();
+		// The first leaf is the left child at every level.
+		let root = path.iter().fold(encoding::leaf(&encoded), |node, sibling| {
+			let mut pair = node.0.to_vec();
+			pair.extend_from_slice(&sibling.0);
+			<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&pair)
+		});
+		let verified;
+		#[block]
+		{
+			verified = encoding::in_commitment(&root, range, 0, &encoded, &path);
+		}
+		assert!(verified);
 	}
 
 	/// The Hypercore verifier alone: a block of `s` bytes from a feed of `2^d` blocks.

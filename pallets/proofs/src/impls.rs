@@ -3,7 +3,8 @@
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use datdot_primitives::{
-	feed::{FeedError, MAX_PROOF_NODES},
+	encoding::{self, MAX_COPY_PATH},
+	feed::{BlockProof, FeedError, MAX_PROOF_NODES},
 	ChallengeId, ChunkIndex, ChunkRange, ContractDirectory, ContractId, ContractObserver,
 	ContractStatus, EndReason, HostedPosition, Job, JobHandler, PlanDirectory, Priority, ProofJob,
 	Ratings, ScheduleJob,
@@ -85,7 +86,7 @@ impl<T: Config> Pallet<T> {
 		positions: Vec<HostedPosition<T::AccountId>>,
 	) -> Result<u32, DispatchError> {
 		let mut issued = 0u32;
-		for HostedPosition { hoster, region } in positions {
+		for HostedPosition { hoster, region, copy } in positions {
 			if OpenChallenges::<T>::contains_key(contract, &hoster) {
 				continue;
 			}
@@ -111,6 +112,7 @@ impl<T: Config> Pallet<T> {
 					contract,
 					hoster: hoster.clone(),
 					region,
+					copy,
 					chunks: chunks.clone(),
 					deadline,
 					deadline_job: Some(deadline_job),
@@ -146,22 +148,29 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The weight `proof_of_storage_response` is charged before it runs: its blocks, the
-	/// largest of them and the deepest proof, each within its bound.
+	/// The weight `proof_of_storage_response` is charged before it runs: its chunks, the
+	/// largest of them, the deepest Hypercore proof and the longest commitment path, each within
+	/// its bound.
 	pub fn response_weight(proof: &StorageProof) -> Weight {
-		let blocks = proof.blocks.iter().take(T::ChunksPerChallenge::get() as usize);
-		let size = blocks.clone().map(|block| block.value.len()).max().unwrap_or_default();
-		let depth = blocks.map(|block| block.nodes.len()).max().unwrap_or_default();
-		let (count, size, depth) = (
-			(proof.blocks.len() as u32).min(T::ChunksPerChallenge::get()),
+		let chunks = proof.chunks.iter().take(T::ChunksPerChallenge::get() as usize);
+		let size = chunks.clone().map(|chunk| chunk.encoded.len()).max().unwrap_or_default();
+		let depth = chunks.clone().map(|chunk| chunk.nodes.len()).max().unwrap_or_default();
+		let path = chunks.map(|chunk| chunk.copy_path.len()).max().unwrap_or_default();
+		let (count, size, depth, path) = (
+			(proof.chunks.len() as u32).min(T::ChunksPerChallenge::get()),
 			(size as u32).min(T::MaxChunkSize::get()),
 			(depth as u32).min(MAX_PROOF_NODES),
+			(path as u32).min(MAX_COPY_PATH),
 		);
-		// The verifier's cost per level of a proof, measured on its own: a whole answer's run
-		// time varies more from run to run than its proofs' depth adds, so its benchmark cannot
-		// always tell the depth's share apart.
+		// The verifiers' cost per level of a proof and of a path, measured on their own: a whole
+		// answer's run time varies more from run to run than its proofs' depth adds, so its
+		// benchmark cannot always tell the depth's share apart.
 		let per_level = T::WeightInfo::verify_block(0, depth)
 			.saturating_sub(T::WeightInfo::verify_block(0, 0))
+			.saturating_add(
+				T::WeightInfo::verify_copy_path(path)
+					.saturating_sub(T::WeightInfo::verify_copy_path(0)),
+			)
 			.saturating_mul(count.into());
 		T::WeightInfo::proof_of_storage_response(count, size, depth).saturating_add(per_level)
 	}
@@ -183,21 +192,34 @@ impl<T: Config> Pallet<T> {
 			Challenges::<T>::get(proof.challenge).ok_or(Error::<T>::UnknownChallenge)?;
 		ensure!(challenge.hoster == who, Error::<T>::NotChallengedHoster);
 		ensure!(Self::now() <= challenge.deadline, Error::<T>::DeadlinePassed);
-		let (plan, _, _) =
+		let (plan, range, _) =
 			T::Contracts::summary(challenge.contract).ok_or(Error::<T>::UnknownContract)?;
-		ensure!(proof.blocks.len() == challenge.chunks.len(), Error::<T>::WrongChunks);
-		for (answer, wanted) in proof.blocks.iter().zip(challenge.chunks.iter()) {
-			ensure!(answer.index == u64::from(*wanted), Error::<T>::WrongChunks);
+		ensure!(proof.chunks.len() == challenge.chunks.len(), Error::<T>::WrongChunks);
+		for answer in &proof.chunks {
 			ensure!(
-				answer.value.len() <= T::MaxChunkSize::get() as usize,
+				answer.encoded.len() <= T::MaxChunkSize::get() as usize,
 				Error::<T>::ChunkTooLarge
 			);
 			ensure!(answer.nodes.len() <= MAX_PROOF_NODES as usize, Error::<T>::PathTooLong);
+			ensure!(answer.copy_path.len() <= MAX_COPY_PATH as usize, Error::<T>::CopyPathTooLong);
 		}
 		let feed = T::Plans::feed(plan).ok_or(Error::<T>::UnknownPlan)?;
 		ensure!(proof.length == feed.length, Error::<T>::StaleFeed);
-		for answer in &proof.blocks {
-			feed.verify(answer).map_err(Self::proof_error)?;
+		for (answer, chunk) in proof.chunks.into_iter().zip(challenge.chunks.iter().copied()) {
+			ensure!(
+				encoding::in_commitment(
+					&challenge.copy.commitment,
+					range,
+					chunk,
+					&answer.encoded,
+					&answer.copy_path,
+				),
+				Error::<T>::NotInCopy
+			);
+			let index = u64::from(chunk);
+			let value = encoding::decode_block(&challenge.copy.key, index, &answer.encoded);
+			let block = BlockProof { fork: proof.fork, index, value, nodes: answer.nodes };
+			feed.verify(&block).map_err(Self::proof_error)?;
 		}
 		Self::close_challenge(proof.challenge);
 		Failures::<T>::remove(challenge.contract, &who);

@@ -180,8 +180,14 @@ pub mod pallet {
 		WrongNodeIndex,
 		/// A proof's sizes do not add up to its root's size.
 		WrongSize,
-		/// A proof's hashes do not lead to its root: the block or a node is not the feed's.
+		/// A proof's hashes do not lead to its root: the decoded block or a node is not the
+		/// feed's.
 		InvalidProof,
+		/// A block is not the one the hoster's copy holds at its place: its path does not lead
+		/// to the commitment the hoster signed at setup.
+		NotInCopy,
+		/// A commitment path holds more nodes than the deepest commitment has levels (32).
+		CopyPathTooLong,
 		/// The contract's plan is gone.
 		UnknownPlan,
 		/// The challenge's deadline has passed; it counts as missed.
@@ -203,7 +209,8 @@ pub mod pallet {
 			Self::do_request(who, data.contract)
 		}
 
-		/// The challenged hoster answers with the chunks and their Merkle paths.
+		/// The challenged hoster answers with the chunks of its encoded copy, their paths in
+		/// its commitment and the Hypercore proofs of the blocks they decode to.
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::response_weight(&proof))]
 		pub fn proof_of_storage_response(

@@ -4,13 +4,14 @@
 
 use core::cell::RefCell;
 use datdot_primitives::{
+	encoding::{self, HostedCopy},
 	feed::{BlockProof, FeedTree},
 	testing::{self, doubles, region, MockPlans, MockRatings, MockScheduler, TestRandomness},
 	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition,
 	Performance, PlanId, PlanTerms, Priority,
 };
 use frame_support::{derive_impl, parameter_types};
-use sp_core::Pair;
+use sp_core::{Pair, H256};
 use sp_runtime::{BuildStorage, DispatchResult};
 use std::collections::BTreeMap;
 
@@ -44,6 +45,36 @@ pub fn block_proof(i: u32) -> BlockProof {
 	testing::feed_log(FEED_LENGTH.into()).block_proof(0, i.into())
 }
 
+/// The key of `hoster`'s copy (in every contract of the mock).
+pub fn copy_key(hoster: AccountId) -> [u8; 32] {
+	encoding::copy_key(&[0; 32], 0, &hoster, &H256::repeat_byte(hoster as u8))
+}
+
+/// Chunk `i` as `hoster`'s copy holds it.
+pub fn encoded_chunk(hoster: AccountId, i: u32) -> Vec<u8> {
+	encoding::encode_block(&copy_key(hoster), i.into(), &chunk(i))
+}
+
+/// The leaves of `hoster`'s copy of RANGE.
+pub fn copy_leaves(hoster: AccountId) -> Vec<H256> {
+	(RANGE.start..RANGE.end).map(|i| encoding::leaf(&encoded_chunk(hoster, i))).collect()
+}
+
+/// `hoster`'s copy as the contract records it.
+pub fn hosted_copy(hoster: AccountId) -> HostedCopy {
+	HostedCopy { key: copy_key(hoster), commitment: encoding::commitment(&copy_leaves(hoster)) }
+}
+
+/// `hoster`'s honest answer for chunk `i`.
+pub fn chunk_proof(hoster: AccountId, i: u32) -> crate::ChunkProof {
+	crate::ChunkProof {
+		encoded: encoded_chunk(hoster, i),
+		copy_path: encoding::commitment_path(&copy_leaves(hoster), i - RANGE.start)
+			.expect("a chunk of the range"),
+		nodes: block_proof(i).nodes,
+	}
+}
+
 /// The feed's tree as the plan holds it.
 pub fn feed_tree() -> FeedTree {
 	FeedTree {
@@ -59,6 +90,8 @@ pub struct World {
 	pub status: BTreeMap<ContractId, ContractStatus>,
 	pub hosters: BTreeMap<ContractId, Vec<AccountId>>,
 	pub replaced: Vec<(ContractId, AccountId)>,
+	/// Hosters whose recorded copy is not their honest one.
+	pub copies: BTreeMap<AccountId, HostedCopy>,
 	pub ended: Vec<(ContractId, EndReason)>,
 }
 
@@ -86,7 +119,13 @@ impl ContractDirectory<AccountId> for MockContracts {
 			w.hosters
 				.get(&contract)
 				.map(|hs| {
-					hs.iter().map(|h| HostedPosition { hoster: *h, region: region("u3") }).collect()
+					hs.iter()
+						.map(|h| HostedPosition {
+							hoster: *h,
+							region: region("u3"),
+							copy: w.copies.get(h).copied().unwrap_or_else(|| hosted_copy(*h)),
+						})
+						.collect()
 				})
 				.unwrap_or_default()
 		})

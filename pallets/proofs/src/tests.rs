@@ -3,11 +3,13 @@
 use crate::{
 	mock::*, ChallengeRequest, Challenges, Error, Event, OpenChallenges, PeriodicJobs, StorageProof,
 };
+use datdot_primitives::encoding::{self, HostedCopy};
 use datdot_primitives::{
 	testing::{doubles, region},
 	ContractObserver, ContractStatus, EndReason, Job, JobHandler, ProofJob, Rating,
 };
 use frame_support::{assert_noop, assert_ok};
+use sp_core::H256;
 use sp_runtime::DispatchError;
 
 /// Runs a proof job as the scheduler would: it is no longer pending, and it must succeed.
@@ -38,11 +40,14 @@ fn challenge_of(hoster: AccountId) -> (u64, Vec<u32>) {
 	(id, Challenges::<Test>::get(id).unwrap().chunks.into_inner())
 }
 
+/// The challenged hoster's answer from its copy (HOSTER_A's once the challenge is closed).
 fn honest_answer(id: u64, chunks: &[u32]) -> StorageProof {
+	let hoster = Challenges::<Test>::get(id).map_or(HOSTER_A, |c| c.hoster);
 	StorageProof {
 		challenge: id,
 		length: FEED_LENGTH.into(),
-		blocks: chunks.iter().map(|i| block_proof(*i)).collect(),
+		fork: 0,
+		chunks: chunks.iter().map(|i| chunk_proof(hoster, *i)).collect(),
 	}
 }
 
@@ -141,42 +146,58 @@ fn wrong_answers_are_refused_and_change_nothing() {
 		assert_noop!(send(HOSTER_A, honest_answer(id, &chunks[..2])), Error::<Test>::WrongChunks);
 		let mut reversed = chunks.clone();
 		reversed.reverse();
-		assert_noop!(send(HOSTER_A, honest_answer(id, &reversed)), Error::<Test>::WrongChunks);
+		assert_noop!(send(HOSTER_A, honest_answer(id, &reversed)), Error::<Test>::NotInCopy);
+		// The feed's own blocks, or another hoster's copy, do not answer for this copy.
+		let mut plain = honest_answer(id, &chunks);
+		for (answer, i) in plain.chunks.iter_mut().zip(&chunks) {
+			answer.encoded = chunk(*i);
+		}
+		assert_noop!(send(HOSTER_A, plain), Error::<Test>::NotInCopy);
+		let mut borrowed = honest_answer(id, &chunks);
+		borrowed.chunks = chunks.iter().map(|i| chunk_proof(HOSTER_B, *i)).collect();
+		assert_noop!(send(HOSTER_A, borrowed), Error::<Test>::NotInCopy);
 
+		// A block, a commitment path or a Hypercore node that is not the copy's or the feed's.
 		let mut tampered = honest_answer(id, &chunks);
-		tampered.blocks[1].value[0] ^= 1;
-		assert_noop!(send(HOSTER_A, tampered), Error::<Test>::InvalidProof);
+		tampered.chunks[1].encoded[0] ^= 1;
+		assert_noop!(send(HOSTER_A, tampered), Error::<Test>::NotInCopy);
+		let mut bent = honest_answer(id, &chunks);
+		bent.chunks[1].copy_path[0].0[0] ^= 1;
+		assert_noop!(send(HOSTER_A, bent), Error::<Test>::NotInCopy);
 		let mut wrong_node = honest_answer(id, &chunks);
-		wrong_node.blocks[0].nodes[0].hash = [9; 32];
+		wrong_node.chunks[0].nodes[0].hash = [9; 32];
 		assert_noop!(send(HOSTER_A, wrong_node), Error::<Test>::InvalidProof);
 		let mut resized = honest_answer(id, &chunks);
-		resized.blocks[0].nodes[1].size += 1;
+		resized.chunks[0].nodes[1].size += 1;
 		assert_noop!(send(HOSTER_A, resized), Error::<Test>::WrongSize);
 		let mut moved = honest_answer(id, &chunks);
-		moved.blocks[0].nodes[1].index += 4;
+		moved.chunks[0].nodes[1].index += 4;
 		assert_noop!(send(HOSTER_A, moved), Error::<Test>::WrongNodeIndex);
+		// Another chunk of the copy, in the place of the one asked for.
 		let mut swapped = honest_answer(id, &chunks);
-		swapped.blocks[2].value = chunk(chunks[0]);
-		swapped.blocks[2].nodes = block_proof(chunks[0]).nodes;
-		assert_noop!(send(HOSTER_A, swapped), Error::<Test>::WrongNodeIndex);
+		swapped.chunks[2] = chunk_proof(HOSTER_A, chunks[0]);
+		assert_noop!(send(HOSTER_A, swapped), Error::<Test>::NotInCopy);
 		let mut other_fork = honest_answer(id, &chunks);
-		other_fork.blocks[0].fork = 1;
+		other_fork.fork = 1;
 		assert_noop!(send(HOSTER_A, other_fork), Error::<Test>::WrongFork);
 		let mut stale = honest_answer(id, &chunks);
 		stale.length = 15;
 		assert_noop!(send(HOSTER_A, stale), Error::<Test>::StaleFeed);
 
 		let mut big = honest_answer(id, &chunks);
-		big.blocks[0].value = vec![0; 129];
+		big.chunks[0].encoded = vec![0; 129];
 		assert_noop!(send(HOSTER_A, big), Error::<Test>::ChunkTooLarge);
 		let mut long = honest_answer(id, &chunks);
-		long.blocks[0].nodes = vec![block_proof(0).nodes[0]; 53];
+		long.chunks[0].nodes = vec![block_proof(0).nodes[0]; 53];
 		assert_noop!(send(HOSTER_A, long), Error::<Test>::PathTooLong);
+		let mut long_path = honest_answer(id, &chunks);
+		long_path.chunks[0].copy_path = vec![H256::zero(); 33];
+		assert_noop!(send(HOSTER_A, long_path), Error::<Test>::CopyPathTooLong);
 		let mut short = honest_answer(id, &chunks);
-		short.blocks[0].nodes.pop();
+		short.chunks[0].nodes.pop();
 		assert_noop!(send(HOSTER_A, short), Error::<Test>::WrongPathLength);
 		let mut padded = honest_answer(id, &chunks);
-		padded.blocks[0].nodes.push(block_proof(0).nodes[0]);
+		padded.chunks[0].nodes.push(block_proof(0).nodes[0]);
 		assert_noop!(send(HOSTER_A, padded), Error::<Test>::WrongPathLength);
 		assert_noop!(
 			Proofs::proof_of_storage_response(RuntimeOrigin::none(), honest_answer(id, &chunks)),
@@ -282,26 +303,39 @@ fn an_inner_node_offered_as_a_block_is_refused() {
 	new_test_ext(|| {
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 		let (id, chunks) = challenge_of(HOSTER_A);
-		let mut forged = honest_answer(id, &chunks);
 		// The preimage of the parent over the first block and its sibling, with the path above:
-		// Hypercore's type prefixes keep it from passing for a block.
+		// Hypercore's type prefixes keep it from passing for a block, even from a copy that
+		// holds it (encoded) in the first block's place.
 		let log = datdot_primitives::testing::feed_log(FEED_LENGTH.into());
 		let first = u64::from(chunks[0]);
 		let (left, right) = (log.node(2 * (first & !1)), log.node(2 * (first | 1)));
 		let mut preimage = (left.size + right.size).to_le_bytes().to_vec();
 		preimage.extend_from_slice(&left.hash);
 		preimage.extend_from_slice(&right.hash);
-		forged.blocks[0].value = preimage;
-		forged.blocks[0].nodes.remove(0);
+		let forged_block = encoding::encode_block(&copy_key(HOSTER_A), first, &preimage);
+		let mut leaves = copy_leaves(HOSTER_A);
+		let position = chunks[0] - RANGE.start;
+		leaves[position as usize] = encoding::leaf(&forged_block);
+		let honest = Challenges::<Test>::get(id).unwrap().copy;
+		Challenges::<Test>::mutate(id, |c| {
+			c.as_mut().unwrap().copy.commitment = encoding::commitment(&leaves);
+		});
+		let mut forged = honest_answer(id, &chunks);
+		for (proof, i) in forged.chunks.iter_mut().zip(&chunks) {
+			proof.copy_path = encoding::commitment_path(&leaves, i - RANGE.start).unwrap();
+		}
+		forged.chunks[0].encoded = forged_block;
+		forged.chunks[0].nodes.remove(0);
 		assert_noop!(
 			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged.clone()),
 			Error::<Test>::WrongPathLength
 		);
-		forged.blocks[0].nodes.insert(0, block_proof(chunks[0]).nodes[0]);
+		forged.chunks[0].nodes.insert(0, block_proof(chunks[0]).nodes[0]);
 		assert_noop!(
 			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged),
 			Error::<Test>::WrongSize
 		);
+		Challenges::<Test>::mutate(id, |c| c.as_mut().unwrap().copy = honest);
 		assert_ok!(Proofs::proof_of_storage_response(
 			RuntimeOrigin::signed(HOSTER_A),
 			honest_answer(id, &chunks)
@@ -409,5 +443,32 @@ fn a_failed_periodic_job_changes_nothing_and_an_abandoned_one_ends_the_contract(
 		assert_eq!(with_world(|w| w.ended.clone()), vec![(0, EndReason::Stalled)]);
 		assert!(PeriodicJobs::<Test>::get(0).is_none());
 		doubles(|d| d.refuse_scheduling = None);
+	});
+}
+
+#[test]
+fn a_copy_that_does_not_decode_to_the_feed_proves_nothing() {
+	new_test_ext(|| {
+		// HOSTER_A committed to blocks that are not an encoding of the feed (an attestor let it
+		// through): they are in its commitment, but do not decode to the feed's blocks.
+		// Of the blocks' own sizes, so only the hashes can tell.
+		let garbage: Vec<Vec<u8>> =
+			(RANGE.start..RANGE.end).map(|i| vec![i as u8; chunk(i).len()]).collect();
+		let leaves: Vec<H256> = garbage.iter().map(|b| encoding::leaf(b)).collect();
+		let copy =
+			HostedCopy { key: copy_key(HOSTER_A), commitment: encoding::commitment(&leaves) };
+		with_world(|w| w.copies.insert(HOSTER_A, copy));
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		let (id, chunks) = challenge_of(HOSTER_A);
+		let mut answer = honest_answer(id, &chunks);
+		for (proof, i) in answer.chunks.iter_mut().zip(&chunks) {
+			let position = i - RANGE.start;
+			proof.encoded = garbage[position as usize].clone();
+			proof.copy_path = encoding::commitment_path(&leaves, position).unwrap();
+		}
+		assert_noop!(
+			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), answer),
+			Error::<Test>::InvalidProof
+		);
 	});
 }

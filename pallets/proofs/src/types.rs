@@ -3,12 +3,13 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::feed::BlockProof;
+use datdot_primitives::{encoding::HostedCopy, feed::Node};
 use datdot_primitives::{ChunkIndex, ContractId, JobId, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
+use sp_core::H256;
 
 /// An open storage challenge.
 #[derive(
@@ -27,6 +28,8 @@ pub struct Challenge<
 	pub hoster: AccountId,
 	/// The region of the hoster's position: the outcome counts there.
 	pub region: Region,
+	/// The hoster's copy the answer must come from.
+	pub copy: HostedCopy,
 	/// The chunks to prove, in the order the answer must give them.
 	pub chunks: BoundedVec<ChunkIndex, MaxChunks>,
 	/// The last block in which an answer counts.
@@ -42,15 +45,29 @@ pub struct ChallengeRequest {
 	pub contract: ContractId,
 }
 
-/// What `proof_of_storage_response` takes: Hypercore's own block proofs.
+/// What `proof_of_storage_response` takes: blocks of the hoster's encoded copy, each with its
+/// path in the copy's commitment and the Hypercore nodes of the block it decodes to.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct StorageProof {
 	/// The challenge answered.
 	pub challenge: u64,
-	/// The length of the plan's signed tree the proofs were made against (the upgrade length of
-	/// `core.proof`).
+	/// The length of the plan's signed tree the Hypercore nodes were made against (the upgrade
+	/// length of `core.proof`).
 	pub length: u64,
-	/// One block proof per challenged block, in the challenge's order: `block` of Hypercore's
+	/// The fork the Hypercore nodes were made on.
+	pub fork: u64,
+	/// One answer per challenged chunk, in the challenge's order.
+	pub chunks: Vec<ChunkProof>,
+}
+
+/// One challenged chunk, from the hoster's copy.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub struct ChunkProof {
+	/// The encoded block, as the copy holds it.
+	pub encoded: Vec<u8>,
+	/// Its path in the copy's commitment, lowest first (`binary-merkle-tree`'s proof items).
+	pub copy_path: Vec<H256>,
+	/// The Hypercore nodes of the decoded block: `block.nodes` of Hypercore's
 	/// `core.proof({ block: { index, nodes: 0 }, upgrade: { start: 0, length } })`.
-	pub blocks: Vec<BlockProof>,
+	pub nodes: Vec<Node>,
 }

@@ -21,6 +21,9 @@ pub trait WeightInfo {
 	/// The Hypercore verifier alone: one block of `s` bytes with a proof of `d` nodes (for the
 	/// figures in `docs/BENCHMARKS.md`; the calls' weights include it).
 	fn verify_block(s: u32, d: u32) -> Weight;
+	/// A commitment path of `l` nodes alone (the calls' weights include the paths of their
+	/// benchmarks; longer ones are charged by this).
+	fn verify_copy_path(l: u32) -> Weight;
 	/// A periodic challenge of `h` hosters.
 	fn storage_challenge(h: u32) -> Weight;
 	/// A missed deadline (with the replacement of the hoster).
@@ -39,6 +42,9 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(0).saturating_mul(c.into()))
 	}
 	fn verify_block(_s: u32, _d: u32) -> Weight {
+		Weight::zero()
+	}
+	fn verify_copy_path(_l: u32) -> Weight {
 		Weight::zero()
 	}
 	fn storage_challenge(h: u32) -> Weight {

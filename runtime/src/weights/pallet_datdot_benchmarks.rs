@@ -9,7 +9,7 @@
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed Command:
-// /tmp/datdot-node-bench
+// /root/.cache/datdot/target/release/datdot-node
 // benchmark
 // pallet
 // --chain
@@ -43,17 +43,21 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInfo<T> {
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::LastRequest` (r:1 w:1)
 	/// Proof: `Benchmarks::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::OpenBenchmarks` (r:1 w:1)
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::DrawNonce` (r:1 w:1)
 	/// Proof: `Benchmarks::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:1 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolMembers` (r:1 w:0)
@@ -72,12 +76,12 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn performance_benchmark_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2373`
-		//  Estimated: `4419`
-		// Minimum execution time: 117_294_000 picoseconds.
-		Weight::from_parts(125_887_000, 0)
-			.saturating_add(Weight::from_parts(0, 4419))
-			.saturating_add(T::DbWeight::get().reads(12))
+		//  Measured:  `3393`
+		//  Estimated: `4939`
+		// Minimum execution time: 158_986_000 picoseconds.
+		Weight::from_parts(165_055_000, 0)
+			.saturating_add(Weight::from_parts(0, 4939))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `Benchmarks::Benchmarks` (r:1 w:1)
@@ -99,13 +103,13 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 	/// The range of component `h` is `[1, 8]`.
 	fn performance_benchmark_response(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1290 + h * (611 ±0)`
+		//  Measured:  `1322 + h * (678 ±0)`
 		//  Estimated: `3991 + h * (10996 ±0)`
-		// Minimum execution time: 164_334_000 picoseconds.
-		Weight::from_parts(74_193_501, 0)
+		// Minimum execution time: 156_833_000 picoseconds.
+		Weight::from_parts(71_673_337, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 645_311
-			.saturating_add(Weight::from_parts(96_115_192, 0).saturating_mul(h.into()))
+			// Standard Error: 531_497
+			.saturating_add(Weight::from_parts(95_661_533, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -113,15 +117,19 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 			.saturating_add(Weight::from_parts(0, 10996).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::OpenBenchmarks` (r:1 w:1)
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
-	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(344), added: 2819, mode: `MaxEncodedLen`)
+	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::DrawNonce` (r:1 w:1)
 	/// Proof: `Benchmarks::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:1 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolMembers` (r:1 w:0)
@@ -142,12 +150,12 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn performance_benchmark() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2373`
+		//  Measured:  `3393`
 		//  Estimated: `6992`
-		// Minimum execution time: 113_969_000 picoseconds.
-		Weight::from_parts(119_458_000, 0)
+		// Minimum execution time: 151_585_000 picoseconds.
+		Weight::from_parts(171_004_000, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
 	/// Storage: `Benchmarks::Benchmarks` (r:1 w:1)
@@ -162,10 +170,10 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	fn benchmark_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1209`
+		//  Measured:  `1242`
 		//  Estimated: `11262`
-		// Minimum execution time: 51_567_000 picoseconds.
-		Weight::from_parts(56_744_000, 0)
+		// Minimum execution time: 55_432_000 picoseconds.
+		Weight::from_parts(63_014_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(8))

@@ -47,20 +47,22 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Storage: `Hosting::PlanContracts` (r:1 w:0)
 	/// Proof: `Hosting::PlanContracts` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:16 w:16)
 	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::SponsorStrikes` (r:1 w:0)
 	/// Proof: `Hosting::SponsorStrikes` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:1 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:23 w:0)
+	/// Storage: `Roles::PoolMembers` (r:187 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:23 w:0)
+	/// Storage: `Roles::Providers` (r:187 w:0)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -71,33 +73,39 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `c` is `[1, 16]`.
 	fn start_plan(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11794 + c * (67 ±0)`
-		//  Estimated: `61112 + c * (4259 ±0)`
-		// Minimum execution time: 517_248_000 picoseconds.
-		Weight::from_parts(351_507_587, 0)
-			.saturating_add(Weight::from_parts(0, 61112))
-			// Standard Error: 10_848_995
-			.saturating_add(Weight::from_parts(338_358_906, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(54))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+		//  Measured:  `19164 + c * (1032 ±0)`
+		//  Estimated: `140528 + c * (25854 ±0)`
+		// Minimum execution time: 822_371_000 picoseconds.
+		Weight::from_parts(677_002_928, 0)
+			.saturating_add(Weight::from_parts(0, 140528))
+			// Standard Error: 3_155_184
+			.saturating_add(Weight::from_parts(387_471_247, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(116))
+			.saturating_add(T::DbWeight::get().reads((22_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 4259).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 25854).saturating_mul(c.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:1 w:1)
 	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:299 w:17)
+	/// Storage: `Roles::Providers` (r:305 w:17)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Ratings` (r:8 w:0)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:2 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:298 w:0)
+	/// Storage: `Roles::PoolMembers` (r:304 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
+	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:1 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
@@ -111,18 +119,18 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `h` is `[1, 8]`.
 	fn submit_matching(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + h * (9485 ±0)`
-		//  Estimated: `63726 + h * (78308 ±0)`
-		// Minimum execution time: 669_394_000 picoseconds.
-		Weight::from_parts(881_098_000, 0)
-			.saturating_add(Weight::from_parts(0, 63726))
-			// Standard Error: 21_742_289
-			.saturating_add(Weight::from_parts(894_954_579, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(57))
-			.saturating_add(T::DbWeight::get().reads((61_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(10))
+		//  Measured:  `1684 + h * (9618 ±0)`
+		//  Estimated: `79410 + h * (84815 ±2_221)`
+		// Minimum execution time: 685_849_000 picoseconds.
+		Weight::from_parts(717_976_000, 0)
+			.saturating_add(Weight::from_parts(0, 79410))
+			// Standard Error: 8_987_162
+			.saturating_add(Weight::from_parts(737_397_237, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(72))
+			.saturating_add(T::DbWeight::get().reads((66_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes(11))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 78308).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 84815).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::Rounds` (r:1 w:0)
 	/// Proof: `Hosting::Rounds` (`max_values`: None, `max_size`: Some(1784), added: 4259, mode: `MaxEncodedLen`)
@@ -131,33 +139,33 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:2 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:298 w:0)
+	/// Storage: `Roles::PoolMembers` (r:304 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:298 w:0)
+	/// Storage: `Roles::Providers` (r:304 w:0)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Ratings` (r:8 w:0)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn authorize_matching_vote(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `0 + h * (9499 ±0)`
-		//  Estimated: `61112 + h * (78308 ±2_643)`
-		// Minimum execution time: 564_438_000 picoseconds.
-		Weight::from_parts(629_835_000, 0)
-			.saturating_add(Weight::from_parts(0, 61112))
-			// Standard Error: 20_077_248
-			.saturating_add(Weight::from_parts(956_527_595, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(54))
-			.saturating_add(T::DbWeight::get().reads((61_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 78308).saturating_mul(h.into()))
+		//  Measured:  `1518 + h * (9565 ±0)`
+		//  Estimated: `76796 + h * (84815 ±2_221)`
+		// Minimum execution time: 650_576_000 picoseconds.
+		Weight::from_parts(672_809_000, 0)
+			.saturating_add(Weight::from_parts(0, 76796))
+			// Standard Error: 9_863_251
+			.saturating_add(Weight::from_parts(697_179_230, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(66))
+			.saturating_add(T::DbWeight::get().reads((66_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 84815).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Rounds` (r:1 w:1)
@@ -170,71 +178,75 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn matching_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `826`
+		//  Measured:  `926`
 		//  Estimated: `5249`
-		// Minimum execution time: 55_963_000 picoseconds.
-		Weight::from_parts(85_657_000, 0)
+		// Minimum execution time: 53_119_000 picoseconds.
+		Weight::from_parts(59_659_000, 0)
 			.saturating_add(Weight::from_parts(0, 5249))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::ProviderJobs` (r:17 w:17)
+	/// Storage: `Hosting::ProviderJobs` (r:16 w:19)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:40 w:17)
+	/// Storage: `Roles::Providers` (r:135 w:19)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolSize` (r:1 w:0)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolSize` (r:2 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:24 w:0)
+	/// Storage: `Roles::PoolMembers` (r:127 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Ratings` (r:3 w:0)
+	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:1 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:3 w:0)
-	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn hosting_setup_report(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `13658 + h * (799 ±0)`
-		//  Estimated: `63657 + h * (7375 ±2_061)`
-		// Minimum execution time: 662_384_000 picoseconds.
-		Weight::from_parts(635_586_932, 0)
-			.saturating_add(Weight::from_parts(0, 63657))
-			// Standard Error: 14_960_375
-			.saturating_add(Weight::from_parts(337_047_467, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(57))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(9))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 7375).saturating_mul(h.into()))
+		//  Measured:  `9582 + h * (4540 ±0)`
+		//  Estimated: `33041 + h * (54887 ±69)`
+		// Minimum execution time: 603_876_000 picoseconds.
+		Weight::from_parts(386_743_279, 0)
+			.saturating_add(Weight::from_parts(0, 33041))
+			// Standard Error: 19_058_722
+			.saturating_add(Weight::from_parts(451_211_142, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(32))
+			.saturating_add(T::DbWeight::get().reads((43_u64).saturating_mul(h.into())))
+			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 54887).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::ProviderJobs` (r:17 w:19)
+	/// Storage: `Hosting::ProviderJobs` (r:17 w:27)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:75 w:19)
+	/// Storage: `Roles::Providers` (r:160 w:27)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:3 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:58 w:0)
+	/// Storage: `Roles::PoolMembers` (r:145 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:1 w:0)
+	/// Storage: `Roles::Ratings` (r:5 w:0)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -245,34 +257,36 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// The range of component `h` is `[1, 8]`.
 	fn setup_deadline(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `26860 + h * (467 ±0)`
-		//  Estimated: `142101 + h * (7595 ±742)`
-		// Minimum execution time: 1_362_733_000 picoseconds.
-		Weight::from_parts(1_558_786_293, 0)
-			.saturating_add(Weight::from_parts(0, 142101))
-			// Standard Error: 22_926_766
-			.saturating_add(Weight::from_parts(340_557_825, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(118))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(h.into())))
+		//  Measured:  `18924 + h * (3676 ±0)`
+		//  Estimated: `68812 + h * (43311 ±3_688)`
+		// Minimum execution time: 1_081_807_000 picoseconds.
+		Weight::from_parts(710_556_745, 0)
+			.saturating_add(Weight::from_parts(0, 68812))
+			// Standard Error: 10_158_130
+			.saturating_add(Weight::from_parts(335_901_851, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(63))
+			.saturating_add(T::DbWeight::get().reads((34_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(11))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 7595).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 43311).saturating_mul(h.into()))
 	}
 	/// Storage: `Hosting::ProviderJobs` (r:49 w:48)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:16 w:16)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:26 w:3)
+	/// Storage: `Roles::Providers` (r:181 w:6)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::PoolSize` (r:1 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:23 w:0)
+	/// Storage: `Roles::PoolMembers` (r:176 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:16 w:32)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
@@ -280,20 +294,22 @@ impl<T: frame_system::Config> pallet_datdot_hosting::WeightInfo for WeightInfo<T
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::Ratings` (r:1 w:0)
+	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// The range of component `j` is `[1, 16]`.
 	fn hand_over(j: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14953 + j * (278 ±0)`
-		//  Estimated: `68954 + j * (7644 ±0)`
-		// Minimum execution time: 730_575_000 picoseconds.
-		Weight::from_parts(628_933_724, 0)
-			.saturating_add(Weight::from_parts(0, 68954))
-			// Standard Error: 10_706_214
-			.saturating_add(Weight::from_parts(411_168_759, 0).saturating_mul(j.into()))
-			.saturating_add(T::DbWeight::get().reads(57))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(j.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
+		//  Measured:  `19596 + j * (2244 ±0)`
+		//  Estimated: `77768 + j * (32887 ±2_288)`
+		// Minimum execution time: 620_371_000 picoseconds.
+		Weight::from_parts(416_207_188, 0)
+			.saturating_add(Weight::from_parts(0, 77768))
+			// Standard Error: 3_773_591
+			.saturating_add(Weight::from_parts(395_677_141, 0).saturating_mul(j.into()))
+			.saturating_add(T::DbWeight::get().reads(64))
+			.saturating_add(T::DbWeight::get().reads((30_u64).saturating_mul(j.into())))
+			.saturating_add(T::DbWeight::get().writes(8))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(j.into())))
-			.saturating_add(Weight::from_parts(0, 7644).saturating_mul(j.into()))
+			.saturating_add(Weight::from_parts(0, 32887).saturating_mul(j.into()))
 	}
 }

@@ -43,17 +43,21 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T> {
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::LastRequest` (r:1 w:1)
 	/// Proof: `Proofs::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::OpenChallenges` (r:8 w:8)
 	/// Proof: `Proofs::OpenChallenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:1 w:1)
@@ -61,27 +65,27 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Scheduler::Jobs` (r:0 w:8)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:0 w:8)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(159), added: 2634, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn proof_of_storage_request(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `841 + h * (40 ±0)`
-		//  Estimated: `4419 + h * (2547 ±0)`
-		// Minimum execution time: 85_227_000 picoseconds.
-		Weight::from_parts(53_060_254, 0)
-			.saturating_add(Weight::from_parts(0, 4419))
-			// Standard Error: 757_299
-			.saturating_add(Weight::from_parts(29_389_588, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
+		//  Measured:  `1025 + h * (105 ±0)`
+		//  Estimated: `4939 + h * (2547 ±0)`
+		// Minimum execution time: 109_172_000 picoseconds.
+		Weight::from_parts(76_125_877, 0)
+			.saturating_add(Weight::from_parts(0, 4939))
+			// Standard Error: 428_073
+			.saturating_add(Weight::from_parts(35_282_009, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
 			.saturating_add(Weight::from_parts(0, 2547).saturating_mul(h.into()))
 	}
 	/// Storage: `Proofs::Challenges` (r:1 w:1)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(159), added: 2634, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::FeedTrees` (r:1 w:0)
@@ -101,17 +105,28 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `d` is `[2, 52]`.
 	fn proof_of_storage_response(c: u32, s: u32, _d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1667 + c * (4 ±0)`
+		//  Measured:  `1830 + c * (4 ±0)`
 		//  Estimated: `11262`
-		// Minimum execution time: 195_751_000 picoseconds.
-		Weight::from_parts(217_082_000, 0)
+		// Minimum execution time: 193_517_000 picoseconds.
+		Weight::from_parts(196_141_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
-			// Standard Error: 3_470_767
-			.saturating_add(Weight::from_parts(76_334_585, 0).saturating_mul(c.into()))
-			// Standard Error: 199
-			.saturating_add(Weight::from_parts(3_602, 0).saturating_mul(s.into()))
+			// Standard Error: 20_977_044
+			.saturating_add(Weight::from_parts(731_704_148, 0).saturating_mul(c.into()))
+			// Standard Error: 1_203
+			.saturating_add(Weight::from_parts(46_060, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(9))
+	}
+	/// The range of component `l` is `[0, 32]`.
+	fn verify_copy_path(l: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 781_000 picoseconds.
+		Weight::from_parts(1_012_142, 0)
+			.saturating_add(Weight::from_parts(0, 0))
+			// Standard Error: 65
+			.saturating_add(Weight::from_parts(320_758, 0).saturating_mul(l.into()))
 	}
 	/// The range of component `s` is `[1, 65536]`.
 	/// The range of component `d` is `[2, 52]`.
@@ -119,24 +134,28 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 17_806_000 picoseconds.
-		Weight::from_parts(2_347_066, 0)
+		// Minimum execution time: 17_886_000 picoseconds.
+		Weight::from_parts(1_990_219, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 12
-			.saturating_add(Weight::from_parts(1_265, 0).saturating_mul(s.into()))
-			// Standard Error: 16_681
-			.saturating_add(Weight::from_parts(463_074, 0).saturating_mul(d.into()))
+			// Standard Error: 2
+			.saturating_add(Weight::from_parts(1_083, 0).saturating_mul(s.into()))
+			// Standard Error: 2_746
+			.saturating_add(Weight::from_parts(333_512, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::OpenChallenges` (r:8 w:8)
 	/// Proof: `Proofs::OpenChallenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
@@ -146,50 +165,52 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Proofs::PeriodicJobs` (r:0 w:1)
 	/// Proof: `Proofs::PeriodicJobs` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:0 w:8)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(159), added: 2634, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn storage_challenge(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `841 + h * (40 ±0)`
+		//  Measured:  `1025 + h * (105 ±0)`
 		//  Estimated: `6992 + h * (2547 ±0)`
-		// Minimum execution time: 76_213_000 picoseconds.
-		Weight::from_parts(80_912_232, 0)
+		// Minimum execution time: 96_233_000 picoseconds.
+		Weight::from_parts(60_818_649, 0)
 			.saturating_add(Weight::from_parts(0, 6992))
-			// Standard Error: 973_290
-			.saturating_add(Weight::from_parts(22_192_514, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
+			// Standard Error: 723_590
+			.saturating_add(Weight::from_parts(35_271_963, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
 			.saturating_add(Weight::from_parts(0, 2547).saturating_mul(h.into()))
 	}
 	/// Storage: `Proofs::Challenges` (r:1 w:1)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(95), added: 2570, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(159), added: 2634, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:1 w:2)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Calendar` (r:2 w:2)
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:4 w:4)
+	/// Storage: `Roles::Ratings` (r:5 w:4)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Failures` (r:1 w:1)
 	/// Proof: `Proofs::Failures` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:1 w:1)
-	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(954), added: 3429, mode: `MaxEncodedLen`)
+	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `Plans::Plans` (r:1 w:0)
 	/// Proof: `Plans::Plans` (`max_values`: None, `max_size`: Some(357), added: 2832, mode: `MaxEncodedLen`)
-	/// Storage: `Hosting::ProviderJobs` (r:1 w:1)
+	/// Storage: `Hosting::ProviderJobs` (r:1 w:4)
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Providers` (r:1 w:1)
+	/// Storage: `Roles::Providers` (r:4 w:4)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::OpenBenchmarks` (r:1 w:0)
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
 	/// Proof: `Hosting::DrawNonce` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `RandomnessCollectiveFlip::RandomMaterial` (r:1 w:0)
-	/// Proof: `RandomnessCollectiveFlip::RandomMaterial` (`max_values`: Some(1), `max_size`: Some(2594), added: 3089, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolSize` (r:1 w:0)
+	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
+	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Roles::PoolSize` (r:3 w:0)
 	/// Proof: `Roles::PoolSize` (`max_values`: None, `max_size`: Some(30), added: 2505, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::PoolMembers` (r:1 w:0)
+	/// Storage: `Roles::PoolMembers` (r:3 w:0)
 	/// Proof: `Roles::PoolMembers` (`max_values`: None, `max_size`: Some(70), added: 2545, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::NextJobId` (r:1 w:1)
 	/// Proof: `Scheduler::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -197,12 +218,12 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Proofs::OpenChallenges` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn challenge_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2506`
-		//  Estimated: `11262`
-		// Minimum execution time: 207_137_000 picoseconds.
-		Weight::from_parts(226_646_000, 0)
-			.saturating_add(Weight::from_parts(0, 11262))
-			.saturating_add(T::DbWeight::get().reads(19))
-			.saturating_add(T::DbWeight::get().writes(16))
+		//  Measured:  `3572`
+		//  Estimated: `13830`
+		// Minimum execution time: 244_203_000 picoseconds.
+		Weight::from_parts(280_857_000, 0)
+			.saturating_add(Weight::from_parts(0, 13830))
+			.saturating_add(T::DbWeight::get().reads(28))
+			.saturating_add(T::DbWeight::get().writes(22))
 	}
 }

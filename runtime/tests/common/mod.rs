@@ -3,8 +3,8 @@
 
 #![allow(dead_code)]
 
-use datdot_primitives::feed::{BlockProof, SignedTree, TreeBuilder};
-use datdot_primitives::Role;
+use datdot_primitives::feed::{BlockProof, Node, SignedTree, TreeBuilder};
+use datdot_primitives::{encoding, ChunkRange, Role};
 use datdot_runtime::{
 	Accounts, AllPalletsWithSystem, Balances, Benchmarks, BuildStorage, Hosting, Plans, Proofs,
 	Roles, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Scheduler, System, UNIT,
@@ -13,7 +13,7 @@ use frame_support::{
 	assert_ok,
 	traits::{fungible::Mutate, OnInitialize},
 };
-use sp_core::{ed25519, Pair};
+use sp_core::{ed25519, Pair, H256};
 use sp_runtime::AccountId32;
 
 pub type AccountId = AccountId32;
@@ -59,13 +59,58 @@ pub fn block_proof(i: u32) -> BlockProof {
 	feed_log().block_proof(0, i.into())
 }
 
-/// An answer to challenge `id` for `chunks`, with the test feed's proofs.
+/// `hoster`'s encoded copy of `contract`'s range, of the feed whose blocks `block` gives, and
+/// its commitment's leaves.
+pub fn copy_of(
+	contract: u64,
+	hoster: &AccountId,
+	block: &dyn Fn(u64) -> Vec<u8>,
+) -> (ChunkRange, Vec<Vec<u8>>, Vec<H256>) {
+	let stored = pallet_datdot_hosting::Contracts::<datdot_runtime::Runtime>::get(contract)
+		.expect("a live contract");
+	let position = stored
+		.positions
+		.iter()
+		.find(|p| p.hoster.as_ref() == Some(hoster))
+		.expect("a position of the hoster");
+	let key = Hosting::copy_key(contract, hoster, &position.seed);
+	let range = stored.range;
+	let copy: Vec<Vec<u8>> = (range.start..range.end)
+		.map(|i| encoding::encode_block(&key, i.into(), &block(i.into())))
+		.collect();
+	let leaves = copy.iter().map(|b| encoding::leaf(b)).collect();
+	(range, copy, leaves)
+}
+
+/// The challenged hoster's answer to challenge `id` for `chunks` from its copy, with Hypercore
+/// nodes against `length` blocks: `block` gives the feed's blocks, `nodes` a block's nodes.
+pub fn answer_from(
+	id: u64,
+	chunks: &[u32],
+	length: u64,
+	block: &dyn Fn(u64) -> Vec<u8>,
+	nodes: &dyn Fn(u32) -> Vec<Node>,
+) -> pallet_datdot_proofs::StorageProof {
+	let challenge = pallet_datdot_proofs::Challenges::<datdot_runtime::Runtime>::get(id)
+		.expect("an open challenge");
+	let (range, copy, leaves) = copy_of(challenge.contract, &challenge.hoster, block);
+	let chunks = chunks
+		.iter()
+		.map(|i| {
+			let position = i - range.start;
+			pallet_datdot_proofs::ChunkProof {
+				encoded: copy[position as usize].clone(),
+				copy_path: encoding::commitment_path(&leaves, position).expect("in the range"),
+				nodes: nodes(*i),
+			}
+		})
+		.collect();
+	pallet_datdot_proofs::StorageProof { challenge: id, length, fork: 0, chunks }
+}
+
+/// An answer to challenge `id` for `chunks`, from the hoster's copy of the test feed.
 pub fn answer(id: u64, chunks: &[u32]) -> pallet_datdot_proofs::StorageProof {
-	pallet_datdot_proofs::StorageProof {
-		challenge: id,
-		length: LENGTH.into(),
-		blocks: chunks.iter().map(|i| block_proof(*i)).collect(),
-	}
+	answer_from(id, chunks, LENGTH.into(), &block, &|i| block_proof(i).nodes)
 }
 
 pub fn who(n: u8) -> AccountId {
@@ -161,9 +206,14 @@ pub fn new_ext() -> sp_io::TestExternalities {
 /// vote the matching rule's selection (hosters 10, 11 and encoders 20, 21, in the rule's order),
 /// and the setup attestor confirms both copies, signed over the plan's feed key. Returns it.
 pub fn match_and_set_up(plan: u64) -> u64 {
+	match_and_set_up_of(plan, &block)
+}
+
+/// [`match_and_set_up`] of a plan over a feed whose blocks `block` gives.
+pub fn match_and_set_up_of(plan: u64, block: &dyn Fn(u64) -> Vec<u8>) -> u64 {
 	use datdot_primitives::ProviderRegistry;
 	use datdot_runtime::Runtime;
-	use pallet_datdot_hosting::{HosterSetup, SelectionInput, SetupReport};
+	use pallet_datdot_hosting::{CopyConfirmation, HosterSetup, SelectionInput, SetupReport};
 	let contract = pallet_datdot_hosting::PlanContracts::<Runtime>::get(plan)[0];
 	let round = pallet_datdot_hosting::Rounds::<Runtime>::get(contract).expect("attestors drawn");
 	let spares = [(who(HOSTERS[2]), Role::Hoster), (who(ENCODERS[2]), Role::Encoder)];
@@ -193,8 +243,12 @@ pub fn match_and_set_up(plan: u64) -> u64 {
 	let results = HOSTERS[..2]
 		.iter()
 		.map(|n| {
-			let message = Hosting::setup_message(contract, &who(*n), feed, stored.range);
-			HosterSetup { hoster: who(*n), signature: Some(key(*n).sign(&message).0) }
+			let (_, _, leaves) = copy_of(contract, &who(*n), block);
+			let commitment = encoding::commitment(&leaves);
+			let message =
+				Hosting::setup_message(contract, &who(*n), feed, stored.range, &commitment);
+			let signature = key(*n).sign(&message).0;
+			HosterSetup { hoster: who(*n), copy: Some(CopyConfirmation { commitment, signature }) }
 		})
 		.collect();
 	assert_ok!(Hosting::hosting_setup_report(

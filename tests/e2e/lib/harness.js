@@ -8,6 +8,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, connect, sendAndWait, waitFor, waitForHead } from './node.js';
 import { attestorKeyPayload, contactPayload, keyPayload, setupPayload } from './signing.js';
+import { copyKey, copyOf } from './copy.js';
 import { blockProof, openCore, seedOf, signedTree, tempDir, toChain } from '../../hypercore/lib/feed.js';
 
 /** Plan changes (update, pause, resume) of one plan are at least this many blocks apart. */
@@ -100,12 +101,31 @@ export function devChain () {
    * challenged block, against the tree of `length` blocks (the plan's signed length).
    */
   chain.answer = async (core, challenge, length) => {
-    const blocks = [];
+    const copy = await chain.copyOf(core, num(challenge.contract), challenge.hoster);
+    const chunks = [];
+    let fork = 0;
     for (const index of challenge.chunks.map(num)) {
-      const { fork, value, nodes } = await blockProof(core, index, length);
-      blocks.push(toChain({ fork, index, value, nodes }));
+      const proof = await blockProof(core, index, length);
+      fork = proof.fork;
+      const { encoded, path } = copy.at(index);
+      chunks.push({ encoded: u8aToHex(encoded), copyPath: path.map((node) => u8aToHex(node)), nodes: toChain({ nodes: proof.nodes }).nodes });
     }
-    return { challenge: num(challenge.challenge), length, blocks };
+    return { challenge: num(challenge.challenge), length, fork, chunks };
+  };
+
+  /**
+   * `hoster`'s (a name or an address) encoded copy of `contract`, keyed by the seed its position
+   * holds on chain; `blockOf(index)` gives the plain blocks (by default `core`'s). Returns
+   * { key, encoded, leaves, commitment, at(chunk) } (`lib/copy.js`).
+   */
+  chain.copyOf = async (core, contract, hoster, blockOf = (index) => core.get(index)) => {
+    const address = chain.people[hoster] ? chain.people[hoster].address : addr(hoster);
+    const stored = (await chain.api.query.hosting.contracts(contract)).unwrap();
+    const position = stored.positions.find((p) => p.hoster.isSome && p.hoster.unwrap().toString() === address);
+    assert.ok(position, `${hoster} holds no position in contract ${contract}`);
+    const key = copyKey(chain.api, contract, address, position.seed.toU8a());
+    const range = { start: num(stored.range.start), end: num(stored.range.end) };
+    return { key, ...(await copyOf(key, range, blockOf)) };
   };
 
   chain.person = (name, uri) => {
@@ -200,12 +220,20 @@ export function devChain () {
     };
   };
 
-  /** The setup report's results: each named hoster's signature over its setup statement. */
-  chain.setupResults = (contract, hosters, feedKey, range) => hosters.map((name) => ({
-    hoster: chain.people[name].address,
-    // An Option of bytes takes hex: a bare Uint8Array would be read as an encoded Option.
-    signature: u8aToHex(chain.off[name].sign(setupPayload(chain.api, contract, chain.people[name].address, feedKey, range)))
-  }));
+  /**
+   * The setup report's results: each named hoster's commitment to its encoded copy of `core`'s
+   * blocks (or of `blocksOf[name]`'s), with its signature over its setup statement.
+   */
+  chain.setupResults = async (contract, hosters, core, range, blocksOf = {}) => {
+    const results = [];
+    for (const name of hosters) {
+      const hoster = chain.people[name].address;
+      const { commitment } = await chain.copyOf(core, contract, name, blocksOf[name]);
+      const signature = chain.off[name].sign(setupPayload(chain.api, contract, hoster, core.key, range, commitment));
+      results.push({ hoster, copy: { commitment: u8aToHex(commitment), signature: u8aToHex(signature) } });
+    }
+    return results;
+  };
 
   /**
    * Measurements of every hoster of a ProvidePerformanceBenchmark event's data, each with the

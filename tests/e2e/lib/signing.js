@@ -23,10 +23,13 @@ export function signingPayload (api, tag, subject) {
   return u8aConcat(compactAddLength(stringToU8a(tag)), compactAddLength(api.genesisHash.toU8a()), subject);
 }
 
-/** SETUP: contract (u64) ‖ hoster (32) ‖ feed key (32) ‖ range.start (u32) ‖ range.end (u32). */
-export function setupPayload (api, contract, hoster, feedKey, range) {
+/**
+ * SETUP: contract (u64) ‖ hoster (32) ‖ feed key (32) ‖ range.start (u32) ‖ range.end (u32) ‖
+ * commitment to the hoster's encoded copy (32).
+ */
+export function setupPayload (api, contract, hoster, feedKey, range, commitment) {
   return signingPayload(api, SETUP_TAG,
-    u8aConcat(u64le(contract), accountId(hoster), feedKey, u32le(range.start), u32le(range.end)));
+    u8aConcat(u64le(contract), accountId(hoster), feedKey, u32le(range.start), u32le(range.end), commitment));
 }
 
 /** CONTACT: benchmark (u64) ‖ contract (u64) ‖ attestor (32) ‖ hoster (32). */
