@@ -21,6 +21,13 @@ step "hypercore fixtures (tests/hypercore: the committed ones still match, the l
   npm run fixtures -- --big
 )
 
+step "hypercore source (network/hypercore-source: serves an existing Hypercore to datdot publish)"
+(
+  cd network/hypercore-source
+  npm ci --no-audit --no-fund
+  npm test
+)
+
 step "cargo test --workspace (release; builds datdot-node too)"
 cargo test --release --locked --workspace
 

@@ -65,6 +65,8 @@ pub struct Chain {
 	api: OnlineClient<PolkadotConfig>,
 	rpc: RpcClient,
 	genesis: H256,
+	/// The node's address, to connect again.
+	url: std::sync::Arc<str>,
 	/// One transaction of this client at a time enters the pool, so nonces follow each other.
 	submitting: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
@@ -231,7 +233,12 @@ impl Chain {
 		let api =
 			OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone()).await.map_err(node)?;
 		let genesis = H256(api.genesis_hash().0);
-		Ok(Self { api, rpc, genesis, submitting: Default::default() })
+		Ok(Self { api, rpc, genesis, url: url.into(), submitting: Default::default() })
+	}
+
+	/// The node's address, as connected to.
+	pub fn url(&self) -> &str {
+		&self.url
 	}
 
 	/// The chain's genesis hash, which every off-chain signature names.

@@ -30,43 +30,24 @@ impl Feed {
 	pub fn from_blocks(pair: &ed25519::Pair, blocks: Vec<Vec<u8>>) -> Self {
 		let key = FeedKey::default_manifest(pair.public().0);
 		let length = blocks.len() as u64;
-		let mut nodes: Vec<Option<Node>> = vec![None; blocks.len().saturating_mul(2)];
-		for (index, block) in blocks.iter().enumerate() {
-			let at = index * 2;
-			nodes[at] =
-				Some(Node { index: at as u64, size: block.len() as u64, hash: hash::leaf(block) });
-		}
-		// Parents level by level: a parent exists where both children do.
-		let mut depth = 1;
-		while (1u64 << depth) <= length {
-			let mut offset = 0;
-			while let Some(index) = flat::index(depth, offset) {
-				let Some((_, last)) = flat::span(index) else { break };
-				if last / 2 >= length {
-					break;
-				}
-				let left = flat::index(depth - 1, offset * 2).and_then(|i| nodes[i as usize]);
-				let right = flat::index(depth - 1, offset * 2 + 1).and_then(|i| nodes[i as usize]);
-				if let (Some(left), Some(right)) = (left, right) {
-					let size = left.size + right.size;
-					nodes[index as usize] = Some(Node {
-						index,
-						size,
-						hash: hash::parent(size, &left.hash, &right.hash),
-					});
-				}
-				offset += 1;
-			}
-			depth += 1;
-		}
-		let roots: Vec<Node> = flat::full_roots(length)
-			.map(|roots| roots.filter_map(|index| nodes[index as usize]).collect())
-			.unwrap_or_default();
+		let nodes = tree_nodes(&blocks);
+		let roots = roots_of(&nodes, length);
 		let fork = 0;
 		let signable = hash::manifest_signable(&key.key, &hash::tree(&roots), length, fork);
 		let signature = pair.sign(&signable).0;
 		let tree = SignedTree { length, fork, roots, signature };
 		Self { key, blocks, nodes, tree }
+	}
+
+	/// A feed someone else signed: `blocks` under `tree`, signed by `key`. `None` unless the
+	/// signature holds and the blocks, all of them, make exactly the signed tree.
+	pub fn from_signed(key: FeedKey, tree: SignedTree, blocks: Vec<Vec<u8>>) -> Option<Self> {
+		hypercore_verify::verify_tree(&key, &tree).ok()?;
+		if blocks.is_empty() || blocks.len() as u64 != tree.length {
+			return None;
+		}
+		let nodes = tree_nodes(&blocks);
+		(roots_of(&nodes, tree.length) == tree.roots).then_some(Self { key, blocks, nodes, tree })
 	}
 
 	/// The feed's key and signer.
@@ -108,6 +89,47 @@ impl Feed {
 		}
 		Some(BlockProof { fork: self.tree.fork, index, value, nodes })
 	}
+}
+
+/// Every node of a full subtree over `blocks`, by flat index (`None` where no full subtree ends).
+fn tree_nodes(blocks: &[Vec<u8>]) -> Vec<Option<Node>> {
+	let length = blocks.len() as u64;
+	let mut nodes: Vec<Option<Node>> = vec![None; blocks.len().saturating_mul(2)];
+	for (index, block) in blocks.iter().enumerate() {
+		let at = index * 2;
+		nodes[at] =
+			Some(Node { index: at as u64, size: block.len() as u64, hash: hash::leaf(block) });
+	}
+	// Parents level by level: a parent exists where both children do.
+	let mut depth = 1;
+	while (1u64 << depth) <= length {
+		let mut offset = 0;
+		while let Some(index) = flat::index(depth, offset) {
+			let Some((_, last)) = flat::span(index) else { break };
+			if last / 2 >= length {
+				break;
+			}
+			let left = flat::index(depth - 1, offset * 2).and_then(|i| nodes[i as usize]);
+			let right = flat::index(depth - 1, offset * 2 + 1).and_then(|i| nodes[i as usize]);
+			if let (Some(left), Some(right)) = (left, right) {
+				let size = left.size + right.size;
+				nodes[index as usize] =
+					Some(Node { index, size, hash: hash::parent(size, &left.hash, &right.hash) });
+			}
+			offset += 1;
+		}
+		depth += 1;
+	}
+	nodes
+}
+
+/// The full roots of a tree of `length` blocks, left to right.
+fn roots_of(nodes: &[Option<Node>], length: u64) -> Vec<Node> {
+	flat::full_roots(length)
+		.map(|roots| {
+			roots.filter_map(|index| nodes.get(index as usize).copied().flatten()).collect()
+		})
+		.unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -154,6 +176,27 @@ mod tests {
 				Some(builder.block_proof(0, index).nodes)
 			);
 		}
+	}
+
+	#[test]
+	fn a_feed_signed_elsewhere_is_taken_only_with_its_own_blocks() {
+		let blocks: Vec<Vec<u8>> = (0..5u8).map(|n| vec![n; 700]).collect();
+		let made = Feed::from_blocks(&pair(), blocks.clone());
+		let (key, tree) = (made.key(), made.signed_tree().clone());
+		let taken = Feed::from_signed(key, tree.clone(), blocks.clone()).expect("its own blocks");
+		assert_eq!(taken.proof(3), made.proof(3));
+		assert_eq!(taken.byte_length(), 3500);
+
+		let mut changed = blocks.clone();
+		changed[4][0] ^= 1;
+		assert!(Feed::from_signed(key, tree.clone(), changed).is_none());
+		assert!(Feed::from_signed(key, tree.clone(), blocks[..4].to_vec()).is_none());
+		assert!(Feed::from_signed(key, tree.clone(), Vec::new()).is_none());
+		let mut forged = tree.clone();
+		forged.signature[0] ^= 1;
+		assert!(Feed::from_signed(key, forged, blocks.clone()).is_none());
+		let other = FeedKey::default_manifest(ed25519::Pair::from_seed(&[4; 32]).public().0);
+		assert!(Feed::from_signed(other, tree, blocks).is_none());
 	}
 
 	#[test]

@@ -94,7 +94,8 @@ struct Target {
 /// A running provider.
 pub struct Provider {
 	me: Identity,
-	chain: Chain,
+	/// The node connection, replaced when it ends ([`Self::run`]).
+	chain: std::sync::RwLock<Chain>,
 	store: Store,
 	peers: Peers,
 	config: Config,
@@ -128,7 +129,7 @@ impl Provider {
 	pub fn new(me: Identity, chain: Chain, store: Store, config: Config) -> Arc<Self> {
 		Arc::new(Self {
 			me,
-			chain,
+			chain: std::sync::RwLock::new(chain),
 			store,
 			peers: Peers::default(),
 			config,
@@ -143,7 +144,8 @@ impl Provider {
 	}
 
 	/// Creates or updates the account's profile and registers the configured roles that are
-	/// not registered yet; ties the attestor key if the account has none.
+	/// not registered yet; ties the attestor key if the account has none, and gives the node
+	/// the tied key again otherwise.
 	pub async fn register(&self) -> Result<(), ProviderError> {
 		let me = self.me.account();
 		let profile = calls::Profile {
@@ -153,8 +155,8 @@ impl Provider {
 			location: self.config.location.clone().into_bytes(),
 			endpoint: Some(self.config.endpoint.clone().into_bytes()),
 		};
-		match self.chain.account(me).await? {
-			None => self.chain.submit(&self.me, calls::account_create(profile)).await?,
+		match self.chain().account(me).await? {
+			None => self.chain().submit(&self.me, calls::account_create(profile)).await?,
 			Some(account) => {
 				let current = account.endpoint.as_ref().map(|e| e.to_vec());
 				let location_differs =
@@ -163,12 +165,12 @@ impl Provider {
 					|| location_differs
 					|| account.signing_key != profile.signing_key
 				{
-					self.chain.submit(&self.me, calls::account_update(profile)).await?;
+					self.chain().submit(&self.me, calls::account_update(profile)).await?;
 				}
 			}
 		}
 		for role in &self.config.roles {
-			if self.chain.provider(me, *role).await?.is_some() {
+			if self.chain().provider(me, *role).await?.is_some() {
 				continue;
 			}
 			let form = calls::Form {
@@ -179,29 +181,87 @@ impl Provider {
 				available_from: 0,
 				available_until: None,
 			};
-			self.chain.submit(&self.me, calls::roles_register(*role, form)).await?;
+			self.chain().submit(&self.me, calls::roles_register(*role, form)).await?;
 			tracing::info!("registered as {role:?}");
 		}
-		if self.config.roles.contains(&Role::Attestor)
-			&& self.chain.attestor_key(me).await?.is_none()
-		{
+		if self.config.roles.contains(&Role::Attestor) {
 			let key = self.me.attestor_key();
-			self.chain.insert_attestor_key(&self.me).await?;
-			self.chain
-				.submit(&self.me, calls::roles_set_attestor_key(key, self.me.attestor_key_proof()))
-				.await?;
-			tracing::info!("tied attestor key 0x{}", hex(&key));
+			match self.chain().attestor_key(me).await? {
+				None => {
+					self.chain().insert_attestor_key(&self.me).await?;
+					self.chain()
+						.submit(
+							&self.me,
+							calls::roles_set_attestor_key(key, self.me.attestor_key_proof()),
+						)
+						.await?;
+					tracing::info!("tied attestor key 0x{}", hex(&key));
+				}
+				// A node that restarted may have lost its keystore: put the key back (the same key
+				// again changes nothing).
+				Some(tied) if tied == key => {
+					if let Err(e) = self.chain().insert_attestor_key(&self.me).await {
+						tracing::warn!(
+							"could not give the node the attestor key ({e}): unless it holds it already, its off-chain worker cannot vote (docs/OPERATORS.md)"
+						);
+					}
+				}
+				Some(tied) => tracing::warn!(
+					"the account's attestor key 0x{} is not <suri>//attestor: the node must hold it (docs/OPERATORS.md)",
+					hex(&tied)
+				),
+			}
 		}
 		Ok(())
 	}
 
-	/// Serves peers on `listener` and does the roles' work until the chain connection ends.
+	/// The current node connection.
+	fn chain(&self) -> Chain {
+		self.chain.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+	}
+
+	/// Serves peers on `listener` and does the roles' work. When the node connection ends (a
+	/// node restart, a network cut), connects again, once a second for as long as it takes,
+	/// registers again and carries on: copies are on disk and jobs are read back from the
+	/// chain. Returns only if the node now serves another chain.
 	pub async fn run(
 		self: Arc<Self>,
 		listener: tokio::net::TcpListener,
 	) -> Result<(), ProviderError> {
 		let server = tokio::spawn(wire::serve(listener, self.clone()));
-		let mut blocks = self.chain.blocks().await?;
+		let genesis = self.chain().genesis();
+		loop {
+			if let Err(e) = self.follow().await {
+				tracing::warn!("following the chain: {e}; connecting again");
+			}
+			let url = self.chain().url().to_owned();
+			let chain = loop {
+				match Chain::connect(&url).await {
+					Ok(chain) => break chain,
+					Err(e) => {
+						tracing::info!("waiting for the node at {url}: {e}");
+						tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+					}
+				}
+			};
+			if chain.genesis() != genesis {
+				server.abort();
+				return Err(other(format!(
+					"the node at {url} now serves another chain (genesis {:?}, was {genesis:?}): start with a new --data",
+					chain.genesis()
+				)));
+			}
+			*self.chain.write().unwrap_or_else(std::sync::PoisonError::into_inner) = chain;
+			tracing::info!("connected to {url} again");
+			if let Err(e) = self.register().await {
+				tracing::warn!("registering again: {e}");
+			}
+		}
+	}
+
+	/// Acts on every best block until the block subscription ends.
+	async fn follow(self: &Arc<Self>) -> Result<(), ProviderError> {
+		let mut blocks = self.chain().blocks().await?;
 		self.catch_up().await;
 		while let Some(block) = blocks.recv().await {
 			let block = match block {
@@ -219,7 +279,6 @@ impl Provider {
 				self.catch_up().await;
 			}
 		}
-		server.abort();
 		Err(other("the chain's block subscription ended"))
 	}
 
@@ -232,7 +291,7 @@ impl Provider {
 
 	async fn try_catch_up(self: &Arc<Self>) -> Result<(), ProviderError> {
 		let me = self.me.account().clone();
-		let jobs = self.chain.provider_jobs(&me).await?;
+		let jobs = self.chain().provider_jobs(&me).await?;
 		let hosted: HashSet<ContractId> =
 			jobs.iter().filter(|(role, _)| *role == Role::Hoster).map(|(_, c)| *c).collect();
 		for (role, contract) in &jobs {
@@ -240,13 +299,13 @@ impl Provider {
 				Role::Encoder => self.spawn(Task::Encode(*contract)),
 				Role::Attestor => self.spawn(Task::Setup(*contract)),
 				Role::Hoster => {
-					if let Some(challenge) = self.chain.open_challenge(*contract, &me).await? {
+					if let Some(challenge) = self.chain().open_challenge(*contract, &me).await? {
 						self.spawn(Task::Answer(challenge));
 					}
 				}
 			}
 		}
-		for (id, benchmark) in self.chain.benchmarks().await? {
+		for (id, benchmark) in self.chain().benchmarks().await? {
 			if benchmark.attestor == me {
 				self.spawn(Task::Measure(id));
 			}
@@ -303,6 +362,16 @@ impl Provider {
 					self.spawn(Task::Measure(e.benchmark));
 				}
 			}
+			Event::ProofAccepted(e) if &e.hoster == me => {
+				tracing::debug!("contract {}: challenge {} accepted", e.contract, e.challenge);
+			}
+			Event::ProofMissed(e) if &e.hoster == me => tracing::warn!(
+				"contract {}: challenge {} missed ({} in a row)",
+				e.contract,
+				e.challenge,
+				e.consecutive_failures
+			),
+			Event::ProofAccepted(_) | Event::ProofMissed(_) => {}
 		}
 	}
 
@@ -338,7 +407,7 @@ impl Provider {
 
 	/// The copy key of `hoster`'s position in `contract`.
 	fn copy_key(&self, contract: ContractId, hoster: &AccountId32, seed: &H256) -> [u8; 32] {
-		encoding::copy_key(self.chain.genesis().as_ref(), contract, hoster, seed)
+		encoding::copy_key(self.chain().genesis().as_ref(), contract, hoster, seed)
 	}
 
 	/// The signed tree of `contract`'s plan, as the chain holds it.
@@ -347,9 +416,9 @@ impl Provider {
 		contract: &Contract,
 	) -> Result<(crate::types::Plan, FeedTree), ProviderError> {
 		let plan =
-			self.chain.plan(contract.plan).await?.ok_or_else(|| other("the plan is gone"))?;
+			self.chain().plan(contract.plan).await?.ok_or_else(|| other("the plan is gone"))?;
 		let roots = self
-			.chain
+			.chain()
 			.feed_roots(contract.plan)
 			.await?
 			.ok_or_else(|| other("the plan's feed tree is gone"))?;
@@ -361,7 +430,7 @@ impl Provider {
 
 	/// Encodes and delivers the copy of every hoster of `contract` this account encodes for.
 	async fn encode(&self, id: ContractId) -> Result<(), ProviderError> {
-		let Some(contract) = self.chain.contract(id).await? else { return Ok(()) };
+		let Some(contract) = self.chain().contract(id).await? else { return Ok(()) };
 		let me = self.me.account();
 		let mine: Vec<(AccountId32, H256)> = contract
 			.positions
@@ -473,8 +542,11 @@ impl Provider {
 
 	/// The base URL of `who`'s endpoint.
 	async fn endpoint_of(&self, who: &AccountId32) -> Result<String, ProviderError> {
-		let account =
-			self.chain.account(who).await?.ok_or_else(|| other(format!("{who} has no account")))?;
+		let account = self
+			.chain()
+			.account(who)
+			.await?
+			.ok_or_else(|| other(format!("{who} has no account")))?;
 		let endpoint =
 			account.endpoint.ok_or_else(|| other(format!("{who} publishes no endpoint")))?;
 		Ok(wire::base_url(&endpoint)?)
@@ -487,7 +559,7 @@ impl Provider {
 		if let Some(target) = self.targets.lock().expect("not poisoned").get(&id) {
 			return Ok(target.clone());
 		}
-		let contract = self.chain.contract(id).await?.ok_or_else(|| other("no such contract"))?;
+		let contract = self.chain().contract(id).await?.ok_or_else(|| other("no such contract"))?;
 		let me = self.me.account();
 		let position = contract
 			.positions
@@ -570,7 +642,7 @@ impl Provider {
 
 	/// Answers challenge `id` from the stored copy.
 	async fn answer(&self, id: ChallengeId) -> Result<(), ProviderError> {
-		let Some(challenge) = self.chain.challenge(id).await? else { return Ok(()) };
+		let Some(challenge) = self.chain().challenge(id).await? else { return Ok(()) };
 		if &challenge.hoster != self.me.account() {
 			return Ok(());
 		}
@@ -586,7 +658,7 @@ impl Provider {
 		let info = copy.ok_or_else(|| other("a challenge of no chunks"))?;
 		let proofs =
 			StorageProof { challenge: id, length: info.length, fork: info.fork, chunks: answers };
-		self.chain.submit(&self.me, calls::proof_of_storage_response(proofs)).await?;
+		self.chain().submit(&self.me, calls::proof_of_storage_response(proofs)).await?;
 		tracing::info!("challenge {id} of contract {contract}: answered ({} chunks)", chunks.len());
 		Ok(())
 	}
@@ -618,7 +690,7 @@ impl Provider {
 	/// The contact signature for a benchmark the chain says this hoster is measured in.
 	async fn contact(&self, request: &ContactRequest) -> Result<[u8; 64], ProviderError> {
 		let benchmark = self
-			.chain
+			.chain()
 			.benchmark(request.benchmark)
 			.await?
 			.ok_or_else(|| other("no such open benchmark"))?;
@@ -637,12 +709,12 @@ impl Provider {
 	/// Checks every copy being set up in `contract` and reports, once all are decided or the
 	/// setup deadline nears.
 	async fn check_setup(&self, id: ContractId) -> Result<(), ProviderError> {
-		let timeout = self.chain.constant_u32("Hosting", "SetupTimeout").await?;
-		let started = self.chain.best_number().await?;
+		let timeout = self.chain().constant_u32("Hosting", "SetupTimeout").await?;
+		let started = self.chain().best_number().await?;
 		let deadline = started.saturating_add(timeout.saturating_sub(SETUP_REPORT_MARGIN));
 		let mut decided: HashMap<AccountId32, Option<CopyConfirmation>> = HashMap::new();
 		loop {
-			let Some(contract) = self.chain.contract(id).await? else { return Ok(()) };
+			let Some(contract) = self.chain().contract(id).await? else { return Ok(()) };
 			if contract.attestor.as_ref() != Some(self.me.account()) {
 				return Ok(());
 			}
@@ -671,7 +743,7 @@ impl Provider {
 					}
 				}
 			}
-			let now = self.chain.best_number().await?;
+			let now = self.chain().best_number().await?;
 			let all = pending.iter().all(|(h, _)| decided.contains_key(h));
 			if all || now >= deadline {
 				let results = pending
@@ -682,7 +754,7 @@ impl Provider {
 					})
 					.collect();
 				let report = SetupReport { contract: id, results };
-				self.chain.submit(&self.me, calls::hosting_setup_report(report)).await?;
+				self.chain().submit(&self.me, calls::hosting_setup_report(report)).await?;
 				let good = decided.values().filter(|c| c.is_some()).count();
 				tracing::info!(
 					"contract {id}: setup reported, {good} of {} copies good",
@@ -711,10 +783,10 @@ impl Provider {
 				Err(e) if e.is_not_yet() || e.is_not_found() => return Ok(None),
 				Err(e) => return Err(e.into()),
 			};
-		let account = self.chain.account(hoster).await?.ok_or_else(|| other("no account"))?;
+		let account = self.chain().account(hoster).await?.ok_or_else(|| other("no account"))?;
 		let message = signing_payload(
 			SETUP_TAG,
-			self.chain.genesis().as_ref(),
+			self.chain().genesis().as_ref(),
 			(id, hoster, plan.feed.key, contract.range, &confirmation.commitment),
 		);
 		if !verify_ed25519(&message, &confirmation.signature, &account.signing_key) {
@@ -752,7 +824,7 @@ impl Provider {
 
 	/// Measures the hosters of benchmark `id` and reports.
 	async fn measure(&self, id: BenchmarkId) -> Result<(), ProviderError> {
-		let Some(benchmark) = self.chain.benchmark(id).await? else { return Ok(()) };
+		let Some(benchmark) = self.chain().benchmark(id).await? else { return Ok(()) };
 		if &benchmark.attestor != self.me.account() {
 			return Ok(());
 		}
@@ -761,7 +833,7 @@ impl Provider {
 			measurements.push(self.measure_hoster(id, &benchmark, hoster).await?);
 		}
 		let report = calls::BenchmarkReport { benchmark: id, measurements };
-		self.chain.submit(&self.me, calls::performance_benchmark_response(report)).await?;
+		self.chain().submit(&self.me, calls::performance_benchmark_response(report)).await?;
 		tracing::info!("benchmark {id} of contract {}: reported", benchmark.contract);
 		Ok(())
 	}

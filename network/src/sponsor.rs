@@ -3,7 +3,7 @@
 
 use crate::{
 	chain::{calls, Chain, ChainError},
-	feed::Feed,
+	feed::{Feed, BLOCK_SIZE},
 	identity::Identity,
 	provider::hex,
 	types::{Contract, FeedInput, PlanInput, PositionState},
@@ -11,9 +11,10 @@ use crate::{
 };
 use datdot_primitives::{
 	encoding,
-	feed::{BlockProof, FeedTree},
+	feed::{BlockProof, FeedKey, FeedTree, SignedTree},
 	ContractId, PlanId, Priority, Role,
 };
+use futures::{StreamExt, TryStreamExt};
 use std::sync::Arc;
 
 /// Why a sponsor command failed.
@@ -31,15 +32,21 @@ fn other(message: impl Into<String>) -> SponsorError {
 	SponsorError::Other(message.into())
 }
 
-/// Serves a feed's blocks to encoders (`GET /feed/<key>/<index>?length=<n>`).
+/// Serves feeds to encoders: their blocks (`GET /feed/<key>/<index>?length=<n>`) and their keys
+/// and signed trees (`GET /feed/<key>/tree`).
 pub struct FeedServer {
-	feed: Arc<Feed>,
+	feeds: std::collections::HashMap<String, Arc<Feed>>,
 }
 
 impl FeedServer {
 	/// A server of `feed`.
 	pub fn new(feed: Arc<Feed>) -> Arc<Self> {
-		Arc::new(Self { feed })
+		Self::many([feed])
+	}
+
+	/// A server of every feed of `feeds`: one endpoint for all the plans of a sponsor.
+	pub fn many(feeds: impl IntoIterator<Item = Arc<Feed>>) -> Arc<Self> {
+		Arc::new(Self { feeds: feeds.into_iter().map(|f| (hex(&f.key().key), f)).collect() })
 	}
 }
 
@@ -49,17 +56,17 @@ impl Handler for FeedServer {
 		match (request.method.as_str(), segments.as_slice()) {
 			("GET", ["ping"]) => Reply::encoded(&()),
 			("GET", ["feed", key, index]) => {
-				let length = request.query_param("length").and_then(|l| l.parse::<u64>().ok());
-				if key.trim_start_matches("0x") != hex(&self.feed.key().key) {
+				let Some(feed) = self.feeds.get(key.trim_start_matches("0x")) else {
 					return Reply::NotFound("another feed".into());
+				};
+				if *index == "tree" {
+					return Reply::encoded(&(feed.key(), feed.signed_tree()));
 				}
-				if length != Some(self.feed.length()) {
-					return Reply::NotFound(format!(
-						"only length {} is served",
-						self.feed.length()
-					));
+				let length = request.query_param("length").and_then(|l| l.parse::<u64>().ok());
+				if length != Some(feed.length()) {
+					return Reply::NotFound(format!("only length {} is served", feed.length()));
 				}
-				match index.parse::<u64>().ok().and_then(|i| self.feed.proof(i)) {
+				match index.parse::<u64>().ok().and_then(|i| feed.proof(i)) {
 					Some(proof) => Reply::encoded(&proof),
 					None => Reply::NotFound("no such block".into()),
 				}
@@ -67,6 +74,82 @@ impl Handler for FeedServer {
 			_ => Reply::NotFound("no such route".into()),
 		}
 	}
+}
+
+/// How many blocks are asked for at once when a feed is read from its source.
+const BLOCKS_IN_FLIGHT: usize = 16;
+
+/// The Hypercore `key` as the source at `base` serves it (`GET /feed/<key>/tree`, then every
+/// block, as `datdot-hypercore-source` or another sponsor serves them): the tree's signature,
+/// every block and the whole tree are checked before anything is published. `progress` is told
+/// how many blocks of how many have arrived.
+pub async fn fetch_feed(
+	base: &str,
+	key: [u8; 32],
+	progress: impl Fn(u64, u64),
+) -> Result<Feed, SponsorError> {
+	let peers = Peers::default();
+	let key_hex = hex(&key);
+	let (feed_key, tree): (FeedKey, SignedTree) =
+		peers.get(base, &format!("/feed/{key_hex}/tree")).await.map_err(|e| {
+			let hint = if e.is_not_found() || matches!(e, wire::WireError::Transport { .. }) {
+				"\n  is the feed served there? (node network/hypercore-source/serve.mjs --storage <dir>)"
+			} else {
+				""
+			};
+			other(format!("cannot read the signed tree of {key_hex} from {base}: {e}{hint}"))
+		})?;
+	if feed_key.key != key {
+		return Err(other(format!(
+			"{base} served the tree of another feed ({})",
+			hex(&feed_key.key)
+		)));
+	}
+	hypercore_verify::verify_tree(&feed_key, &tree).map_err(|e| {
+		other(format!(
+			"the tree {base} serves is not a valid signed tree of the feed ({e:?}): do not publish it"
+		))
+	})?;
+	let length = tree.length;
+	if length == 0 {
+		return Err(other("the feed is empty: append to it before publishing"));
+	}
+	let (peers, tree, key_hex) = (&peers, &tree, key_hex.as_str());
+	let blocks: Vec<Vec<u8>> = futures::stream::iter(0..length)
+		.map(|index| async move {
+			let path = format!("/feed/{key_hex}/{index}?length={length}");
+			let proof: BlockProof = peers.get(base, &path).await.map_err(|e| {
+				other(format!("cannot read block {index} of {length} from {base}: {e}"))
+			})?;
+			if proof.index != index {
+				return Err(other(format!("{base} sent block {} for block {index}", proof.index)));
+			}
+			if proof.value.len() > BLOCK_SIZE {
+				return Err(other(format!(
+					"block {index} is {} bytes: the chain proves blocks of up to {BLOCK_SIZE} bytes, so this feed cannot be hosted",
+					proof.value.len()
+				)));
+			}
+			hypercore_verify::verify_block(tree.length, tree.fork, &tree.roots, &proof).map_err(
+				|e| other(format!("block {index} from {base} is not the signed feed's ({e:?})")),
+			)?;
+			Ok(proof.value)
+		})
+		.buffered(BLOCKS_IN_FLIGHT)
+		.enumerate()
+		.map(|(done, block)| {
+			progress(done as u64 + 1, length);
+			block
+		})
+		.try_collect()
+		.await?;
+	Feed::from_signed(feed_key, tree.clone(), blocks)
+		.ok_or_else(|| other("the feed's blocks do not make its signed tree"))
+}
+
+/// A Hypercore key given on the command line (64 hex digits, `0x` allowed).
+pub fn parse_feed_key(text: &str) -> Option<[u8; 32]> {
+	crate::provider::parse_hex::<32>(text)
 }
 
 /// What `publish` asks for.
@@ -287,6 +370,76 @@ pub fn role_name(role: Role) -> &'static str {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use sp_core::{ed25519, Pair};
+	use tokio::net::TcpListener;
+
+	fn feed(seed: u8, blocks: usize) -> Arc<Feed> {
+		let pair = ed25519::Pair::from_seed(&[seed; 32]);
+		Arc::new(Feed::from_blocks(&pair, (0..blocks).map(|n| vec![seed ^ n as u8; 900]).collect()))
+	}
+
+	async fn serving<H: Handler>(handler: Arc<H>) -> (String, tokio::task::JoinHandle<()>) {
+		let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+		let base = format!("http://{}", listener.local_addr().expect("an address"));
+		(base, tokio::spawn(wire::serve(listener, handler)))
+	}
+
+	#[tokio::test]
+	async fn a_feed_is_read_back_from_a_server_of_several_and_checked() {
+		let (a, b) = (feed(1, 5), feed(2, 3));
+		let (base, server) = serving(FeedServer::many([a.clone(), b.clone()])).await;
+		let seen = std::sync::Mutex::new(Vec::new());
+		let read = fetch_feed(&base, b.key().key, |done, total| {
+			seen.lock().expect("not poisoned").push((done, total))
+		})
+		.await
+		.expect("b is served");
+		assert_eq!(read.signed_tree(), b.signed_tree());
+		assert_eq!(read.proof(2), b.proof(2));
+		assert_eq!(seen.into_inner().expect("not poisoned"), vec![(1, 3), (2, 3), (3, 3)]);
+		assert_eq!(fetch_feed(&base, a.key().key, |_, _| ()).await.expect("a").length(), 5);
+		let missing = fetch_feed(&base, [9; 32], |_, _| ()).await.err().expect("not served");
+		assert!(missing.to_string().contains("cannot read the signed tree"), "{missing}");
+		server.abort();
+	}
+
+	/// Serves one feed's tree with another feed's blocks.
+	struct Liar {
+		tree: Arc<FeedServer>,
+		blocks: Arc<Feed>,
+	}
+
+	impl Handler for Liar {
+		async fn handle(&self, request: Request) -> Reply {
+			match request.segments.last().map(String::as_str) {
+				Some("tree") => self.tree.handle(request).await,
+				Some(index) => match index.parse().ok().and_then(|i| self.blocks.proof(i)) {
+					Some(proof) => Reply::encoded(&proof),
+					None => Reply::NotFound("no such block".into()),
+				},
+				None => Reply::NotFound("no such route".into()),
+			}
+		}
+	}
+
+	#[tokio::test]
+	async fn a_source_that_serves_other_blocks_is_caught_before_anything_is_published() {
+		let (honest, other) = (feed(3, 4), feed(4, 4));
+		let liar = Arc::new(Liar { tree: FeedServer::new(honest.clone()), blocks: other });
+		let (base, server) = serving(liar).await;
+		let caught = fetch_feed(&base, honest.key().key, |_, _| ()).await.err().expect("caught");
+		assert!(caught.to_string().contains("is not the signed feed's"), "{caught}");
+		server.abort();
+	}
+
+	#[test]
+	fn feed_keys_are_64_hex_digits() {
+		let key = [0xab; 32];
+		assert_eq!(parse_feed_key(&hex(&key)), Some(key));
+		assert_eq!(parse_feed_key(&format!("0x{}", hex(&key))), Some(key));
+		assert_eq!(parse_feed_key(&hex(&key[..31])), None);
+		assert_eq!(parse_feed_key("README.md"), None);
+	}
 
 	#[test]
 	fn bars_fill_in_proportion() {

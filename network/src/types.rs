@@ -87,6 +87,30 @@ pub struct ProvideProofOfStorage {
 	pub chunks: Vec<ChunkIndex>,
 }
 
+/// `Proofs::ProofAccepted`.
+#[derive(Clone, Debug, Decode)]
+pub struct ProofAccepted {
+	/// The challenge.
+	pub challenge: ChallengeId,
+	/// The hoster.
+	pub hoster: AccountId32,
+	/// The contract.
+	pub contract: ContractId,
+}
+
+/// `Proofs::ProofMissed`.
+#[derive(Clone, Debug, Decode)]
+pub struct ProofMissed {
+	/// The challenge.
+	pub challenge: ChallengeId,
+	/// The hoster.
+	pub hoster: AccountId32,
+	/// The contract.
+	pub contract: ContractId,
+	/// The hoster's misses in a row in this contract.
+	pub consecutive_failures: u32,
+}
+
 /// `Benchmarks::ProvidePerformanceBenchmark`.
 #[derive(Clone, Debug, Decode)]
 pub struct ProvidePerformanceBenchmark {
@@ -115,6 +139,10 @@ pub enum Event {
 	ProvideProofOfStorage(ProvideProofOfStorage),
 	/// An attestor must measure hosters.
 	ProvidePerformanceBenchmark(ProvidePerformanceBenchmark),
+	/// A hoster's answer was accepted.
+	ProofAccepted(ProofAccepted),
+	/// A hoster missed a challenge.
+	ProofMissed(ProofMissed),
 }
 
 impl Event {
@@ -136,6 +164,8 @@ impl Event {
 			("Benchmarks", "ProvidePerformanceBenchmark") => {
 				Self::ProvidePerformanceBenchmark(Decode::decode(&mut input)?)
 			}
+			("Proofs", "ProofAccepted") => Self::ProofAccepted(Decode::decode(&mut input)?),
+			("Proofs", "ProofMissed") => Self::ProofMissed(Decode::decode(&mut input)?),
 			_ => return Ok(None),
 		}))
 	}

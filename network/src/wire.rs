@@ -4,13 +4,14 @@
 //!
 //! | request | served by | body → reply |
 //! | --- | --- | --- |
-//! | `GET /feed/<key>/<index>?length=<n>` | sponsor, hoster | → `BlockProof` at length `n` |
+//! | `GET /feed/<key>/<index>?length=<n>` | sponsor, hoster, Hypercore source | → `BlockProof` at length `n` |
+//! | `GET /feed/<key>/tree` | sponsor, Hypercore source | → `(FeedKey, SignedTree)` |
 //! | `PUT /copy/<contract>/<index>` | hoster | `StoredChunk` (encoded block, nodes) → `()` |
 //! | `GET /copy/<contract>/<index>` | hoster | → `ChunkProof` (encoded block, path, nodes) |
 //! | `GET /copy/<contract>/confirmation` | hoster | → `CopyConfirmation` once sealed |
 //! | `POST /contact` | hoster | `ContactRequest` → the contact signature (64 bytes) |
 //! | `GET /bandwidth/<bytes>` | hoster | → that many bytes |
-//! | `GET /ping` | everyone | → the account id |
+//! | `GET /ping` | everyone | → the account id (a provider), `()` (a sponsor, a source) |
 //!
 //! Errors come back as a status (404 not here, 400 refused, 503 not yet) with a text body.
 

@@ -1,19 +1,27 @@
 //! The whole network on loopback: `datdot-node --dev`, nine `datdot-provider`s (dev accounts:
 //! six hosters and encoders, three attestors) and the `datdot` CLI of a sponsor. A file is published and every contract
 //! becomes active; proofs pass for several challenge periods; the file is read back byte for
-//! byte; a killed hoster misses, is replaced, and its replacement receives its copy and proves
-//! it; a restarted provider keeps answering. Every wait is bounded.
+//! byte; an existing Hypercore, made by the `hypercore` package and served by
+//! `network/hypercore-source`, is published by its key and read back too; a killed hoster misses,
+//! is replaced, and its replacement receives its copy and proves it; a restarted provider keeps
+//! answering; after the node restarts, the providers reconnect and go on proving. Every wait is
+//! bounded.
 //!
 //! The node binary is the one `cargo test --workspace` builds next to this test
 //! (`DATDOT_NODE` overrides it).
 
-use datdot_network::{chain::Chain, types::PositionState};
+use datdot_network::{
+	chain::Chain,
+	types::{Event, PositionState},
+};
 use datdot_primitives::{ContractId, PlanId};
 use sp_core::crypto::AccountId32;
 use std::{
+	collections::HashMap,
 	net::TcpListener,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
+	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
 
@@ -93,7 +101,8 @@ impl Drop for Process {
 struct Network {
 	dir: PathBuf,
 	rpc: String,
-	_node: Process,
+	node: Process,
+	node_args: Vec<String>,
 	/// (name, secret URI, roles, port, process)
 	providers: Vec<(String, String, String, u16, Option<Process>)>,
 }
@@ -114,6 +123,13 @@ impl Network {
 			"--location".into(),
 			"u33dc".into(),
 		]
+	}
+
+	/// Stops the node and starts it again on its database, ports and keys.
+	fn restart_node(&mut self) {
+		self.node.kill();
+		self.node =
+			Process::start(&node_binary(), &self.node_args, self.dir.join("node-restarted.log"));
 	}
 
 	fn start_provider(&mut self, index: usize) {
@@ -167,58 +183,152 @@ where
 }
 
 /// The proofs `hoster` passed in `contract`'s region, per the chain's ratings.
-async fn passed(chain: &Chain, contract: ContractId, hoster: &AccountId32) -> u32 {
-	let Ok(Some(stored)) = chain.contract(contract).await else { return 0 };
-	let Some(position) = stored.positions.iter().find(|p| p.hoster.as_ref() == Some(hoster)) else {
-		return 0;
-	};
-	chain
-		.rating(hoster, &position.region)
-		.await
-		.ok()
-		.flatten()
-		.map(|r| r.challenges_passed)
-		.unwrap_or(0)
+/// Every proof accepted and missed, per (contract, hoster), from the chain's events since
+/// [`Proofs::follow`] (the ratings count per hoster and region, not per contract).
+#[derive(Clone, Default)]
+struct Proofs(Arc<Mutex<HashMap<(ContractId, AccountId32), (u32, u32)>>>);
+
+impl Proofs {
+	/// Records every block's proof events from now on, until the node goes away.
+	async fn follow(chain: &Chain) -> Self {
+		let proofs = Self::default();
+		let mut blocks = chain.blocks().await.expect("a block subscription");
+		let record = proofs.clone();
+		tokio::spawn(async move {
+			while let Some(block) = blocks.recv().await {
+				let Ok(block) = block else { continue };
+				let mut seen = record.0.lock().expect("not poisoned");
+				for event in block.events {
+					match event {
+						Event::ProofAccepted(e) => {
+							seen.entry((e.contract, e.hoster)).or_default().0 += 1
+						}
+						Event::ProofMissed(e) => {
+							seen.entry((e.contract, e.hoster)).or_default().1 += 1
+						}
+						_ => {}
+					}
+				}
+			}
+		});
+		proofs
+	}
+
+	fn get(&self, contract: ContractId, hoster: &AccountId32) -> (u32, u32) {
+		let seen = self.0.lock().expect("not poisoned");
+		seen.get(&(contract, hoster.clone())).copied().unwrap_or_default()
+	}
+
+	/// Proofs `hoster` had accepted in `contract`.
+	fn accepted(&self, contract: ContractId, hoster: &AccountId32) -> u32 {
+		self.get(contract, hoster).0
+	}
+
+	/// Challenges `hoster` missed in `contract`.
+	fn missed(&self, contract: ContractId, hoster: &AccountId32) -> u32 {
+		self.get(contract, hoster).1
+	}
 }
 
 fn hosters_of(contract: &datdot_network::types::Contract) -> Vec<AccountId32> {
 	contract.positions.iter().filter_map(|p| p.hoster.clone()).collect()
 }
 
+/// Makes a Hypercore with the `hypercore` package (`serve.mjs --import`), serves it, publishes it
+/// by its key and waits until it is hosted; returns the plan and the feed's bytes.
+async fn publish_hypercore(network: &Network, rpc: &str, chain: &Chain) -> (PlanId, Vec<u8>) {
+	let source_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("hypercore-source");
+	assert!(
+		source_dir.join("node_modules/hypercore").is_dir(),
+		"run `npm ci` in {} (scripts/test.sh does)",
+		source_dir.display()
+	);
+	let data: Vec<u8> = (0..200_000u32).map(|n| (n.wrapping_mul(40_503) >> 7) as u8).collect();
+	let file = network.dir.join("hypercore-input.bin");
+	std::fs::write(&file, &data).expect("written");
+	let listen = format!("127.0.0.1:{}", free_port());
+	let source = Process::start(
+		Path::new("node"),
+		&[
+			source_dir.join("serve.mjs").display().to_string(),
+			"--storage".into(),
+			network.dir.join("hypercore").display().to_string(),
+			"--import".into(),
+			file.display().to_string(),
+			"--listen".into(),
+			listen.clone(),
+		],
+		network.dir.join("hypercore-source.log"),
+	);
+	let key = wait_for("the Hypercore is served", Duration::from_secs(60), network, || async {
+		let log = std::fs::read_to_string(&source.log).ok()?;
+		assert!(!log.contains("datdot-hypercore-source:"), "the Hypercore source failed:\n{log}");
+		log.contains("serving")
+			.then(|| log.lines().find_map(|l| l.strip_prefix("key ").map(str::to_owned)))
+			.flatten()
+	})
+	.await;
+	let started = Instant::now();
+	let publish = Command::new(env!("CARGO_BIN_EXE_datdot"))
+		.args(["--node", rpc, "--suri", "//Ferdie", "publish", &key])
+		.args(["--from", &format!("http://{listen}")])
+		.args(["--regions", "u3", "--hosters", &HOSTERS.to_string(), "--timeout", "600"])
+		.args(["--listen", &format!("127.0.0.1:{}", free_port())])
+		.output()
+		.expect("datdot publish runs");
+	let stdout = String::from_utf8_lossy(&publish.stdout).into_owned();
+	assert!(
+		publish.status.success(),
+		"publish <key> failed:\n{stdout}\n{}\n{}\n{}",
+		String::from_utf8_lossy(&publish.stderr),
+		source.tail(),
+		network.logs()
+	);
+	println!("publish <hypercore key> → every contract active in {:.1?}", started.elapsed());
+	assert!(stdout.contains(&key), "publish names the Hypercore's own key");
+	let plan: PlanId = stdout
+		.lines()
+		.find_map(|l| l.strip_prefix("plan").map(|rest| rest.trim().parse().expect("a plan id")))
+		.expect("publish names the plan");
+	let live = chain.plan(plan).await.expect("read").expect("live");
+	assert_eq!(datdot_network::provider::hex(&live.feed.key), key);
+	assert_eq!(live.feed.length, 4, "200,000 bytes in 64 KiB blocks");
+	(plan, data)
+}
+
 fn datdot(args: &[&str]) -> std::process::Output {
 	Command::new(env!("CARGO_BIN_EXE_datdot")).args(args).output().expect("datdot runs")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_is_hosted_proven_retrieved_and_repaired() {
-	let dir = std::env::temp_dir().join(format!("datdot-network-{}", std::process::id()));
+/// Starts the node and every provider in a fresh directory named after `name`; returns once
+/// every provider is registered.
+async fn start_network(name: &str) -> (Network, Chain, String) {
+	let dir = std::env::temp_dir().join(format!("datdot-{name}-{}", std::process::id()));
 	let _ = std::fs::remove_dir_all(&dir);
 	std::fs::create_dir_all(&dir).expect("a temp dir");
 	let rpc_port = free_port();
-	let node = Process::start(
-		&node_binary(),
-		&[
-			"--dev".into(),
-			"--consensus".into(),
-			format!("manual-seal-{BLOCK_MS}"),
-			"--base-path".into(),
-			dir.join("node").display().to_string(),
-			"--rpc-port".into(),
-			rpc_port.to_string(),
-			"--port".into(),
-			free_port().to_string(),
-			"--prometheus-port".into(),
-			free_port().to_string(),
-			"--no-telemetry".into(),
-			"--no-mdns".into(),
-		],
-		dir.join("node.log"),
-	);
+	let node_args: Vec<String> = vec![
+		"--dev".into(),
+		"--consensus".into(),
+		format!("manual-seal-{BLOCK_MS}"),
+		"--base-path".into(),
+		dir.join("node").display().to_string(),
+		"--rpc-port".into(),
+		rpc_port.to_string(),
+		"--port".into(),
+		free_port().to_string(),
+		"--prometheus-port".into(),
+		free_port().to_string(),
+		"--no-telemetry".into(),
+		"--no-mdns".into(),
+	];
+	let node = Process::start(&node_binary(), &node_args, dir.join("node.log"));
 	let rpc = format!("ws://127.0.0.1:{rpc_port}");
 	let mut network = Network {
-		dir: dir.clone(),
+		dir,
 		rpc: rpc.clone(),
-		_node: node,
+		node,
+		node_args,
 		providers: PROVIDERS
 			.iter()
 			.map(|(n, s, r)| (n.to_string(), s.to_string(), r.to_string(), free_port(), None))
@@ -246,6 +356,14 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 		Some(())
 	})
 	.await;
+	(network, chain, rpc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_is_hosted_proven_retrieved_and_repaired() {
+	let (mut network, chain, rpc) = start_network("network").await;
+	let proofs = Proofs::follow(&chain).await;
+	let dir = network.dir.clone();
 
 	// A file of several blocks (`DATDOT_NETWORK_BYTES` sets the size), published by Ferdie.
 	let file = dir.join("data.bin");
@@ -287,7 +405,7 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 	// Periodic proofs pass, period after period, for every hoster.
 	wait_for("every hoster passed 3 challenges", Duration::from_secs(150), &network, || async {
 		for hoster in &hosters {
-			if passed(&chain, contract_id, hoster).await < 3 {
+			if proofs.accepted(contract_id, hoster) < 3 {
 				return None;
 			}
 		}
@@ -324,7 +442,7 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 			now.into_iter().find(|h| !hosters.contains(h))
 		})
 		.await;
-	let before = passed(&chain, contract_id, &replacement).await;
+	let before = proofs.accepted(contract_id, &replacement);
 	wait_for(
 		"the replacement holds its copy and proves it",
 		Duration::from_secs(150),
@@ -332,7 +450,7 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 		|| async {
 			let contract = chain.contract(contract_id).await.ok()??;
 			let hosted = contract.positions.iter().all(|p| p.state == PositionState::Hosted);
-			(hosted && passed(&chain, contract_id, &replacement).await > before).then_some(())
+			(hosted && proofs.accepted(contract_id, &replacement) > before).then_some(())
 		},
 	)
 	.await;
@@ -344,9 +462,9 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 		process.kill();
 	}
 	network.start_provider(restarted_index);
-	let before = passed(&chain, contract_id, &restarted).await;
+	let before = proofs.accepted(contract_id, &restarted);
 	wait_for("the restarted hoster answers again", Duration::from_secs(90), &network, || async {
-		(passed(&chain, contract_id, &restarted).await > before).then_some(())
+		(proofs.accepted(contract_id, &restarted) > before).then_some(())
 	})
 	.await;
 	assert_eq!(chain.failures(contract_id, &restarted).await.expect("read"), 0);
@@ -356,6 +474,155 @@ async fn a_file_is_hosted_proven_retrieved_and_repaired() {
 	assert!(get.status.success(), "get failed: {}", String::from_utf8_lossy(&get.stderr));
 	assert_eq!(std::fs::read(&again).expect("read"), data);
 
+	// An existing Hypercore, published by its key: made by `hypercore` itself from another file,
+	// served by the source, read and checked by the CLI, hosted, and read back as raw bytes.
+	let hypercore = publish_hypercore(&network, &rpc, &chain).await;
+	let raw = dir.join("hypercore.bin");
+	let get =
+		datdot(&["--node", &rpc, "get", &hypercore.0.to_string(), raw.to_str().expect("utf-8")]);
+	assert!(!get.status.success(), "a raw feed is not an archive");
+	assert!(String::from_utf8_lossy(&get.stderr).contains("--raw"), "the error says what to do");
+	let get = datdot(&[
+		"--node",
+		&rpc,
+		"get",
+		&hypercore.0.to_string(),
+		raw.to_str().expect("utf-8"),
+		"--raw",
+	]);
+	assert!(get.status.success(), "get --raw failed: {}", String::from_utf8_lossy(&get.stderr));
+	assert_eq!(std::fs::read(&raw).expect("read"), hypercore.1);
+
+	// Restart the node: every provider reconnects by itself and the hosters go on proving.
+	network.restart_node();
+	let chain = wait_for("the node answers again", Duration::from_secs(120), &network, || async {
+		Chain::connect(&rpc).await.ok()
+	})
+	.await;
+	let proofs = Proofs::follow(&chain).await;
+	let contract = chain.contract(contract_id).await.expect("read").expect("live");
+	let mut before = Vec::new();
+	for hoster in hosters_of(&contract) {
+		before.push((proofs.accepted(contract_id, &hoster), hoster));
+	}
+	wait_for(
+		"the providers reconnect and prove again",
+		Duration::from_secs(120),
+		&network,
+		|| async {
+			for (count, hoster) in &before {
+				if proofs.accepted(contract_id, hoster) <= *count {
+					return None;
+				}
+			}
+			Some(())
+		},
+	)
+	.await;
+
+	drop(network);
+	let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The throughput figure of `docs/BENCHMARKS.md`: how many plans this machine's nine providers
+/// carry. One sponsor (Ferdie) serves `DATDOT_NETWORK_PLANS` feeds (default 60, at most the
+/// runtime's 64 plans per sponsor) of `DATDOT_NETWORK_PLAN_BYTES` each (default 100,000) from
+/// one endpoint and subscribes a two-hoster plan for each, eight at a time; then the time until
+/// every contract is active, and until every hoster has proven every copy once more, with no
+/// miss. A measurement of a few minutes, run by hand:
+///
+///     cargo test --release -p datdot-network --test network -- --ignored --nocapture
+#[ignore = "a measurement of a few minutes (docs/BENCHMARKS.md)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_plans_are_carried_by_one_machine() {
+	use datdot_network::{
+		feed::Feed,
+		identity::Identity,
+		sponsor::{self, FeedServer, PlanTerms},
+		wire,
+	};
+	use sp_core::{ed25519, Pair};
+
+	let number = |name: &str, default: usize| {
+		std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+	};
+	let (plans, bytes) =
+		(number("DATDOT_NETWORK_PLANS", 60), number("DATDOT_NETWORK_PLAN_BYTES", 100_000));
+	let (network, chain, _rpc) = start_network("throughput").await;
+	let proofs = Proofs::follow(&chain).await;
+	let feeds: Vec<Arc<Feed>> = (0..plans)
+		.map(|n| {
+			let pair = ed25519::Pair::from_seed(&[n as u8 + 1; 32]);
+			let data: Vec<u8> = (0..bytes).map(|i| (i * 31 + n * 7) as u8).collect();
+			Arc::new(Feed::from_bytes(&pair, &data))
+		})
+		.collect();
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bound");
+	let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
+	let server = tokio::spawn(wire::serve(listener, FeedServer::many(feeds.clone())));
+	let me = Identity::from_uri("//Ferdie", chain.genesis()).expect("a dev account");
+	sponsor::ensure_account(&chain, &me, "u33dc", &endpoint).await.expect("the sponsor's account");
+	let terms = PlanTerms {
+		regions: vec!["u3".into()],
+		hosters: HOSTERS as u8,
+		duration: None,
+		max_latency_ms: 1000,
+		min_bandwidth_kbps: 0,
+	};
+
+	let started = Instant::now();
+	let mut ids = Vec::new();
+	for wave in feeds.chunks(8) {
+		let subscribed = futures::future::try_join_all(
+			wave.iter().map(|feed| sponsor::subscribe(&chain, &me, feed, &terms)),
+		)
+		.await
+		.expect("every plan is subscribed");
+		ids.extend(subscribed);
+	}
+	let subscribed = started.elapsed();
+	wait_for("every contract is active", Duration::from_secs(900), &network, || async {
+		for plan in &ids {
+			if !sponsor::progress(&chain, *plan).await.ok()?.all_active() {
+				return None;
+			}
+		}
+		Some(())
+	})
+	.await;
+	let active = started.elapsed();
+
+	// Every (contract, hoster) position proves its copy once more.
+	let mut positions = Vec::new();
+	for plan in &ids {
+		for (id, contract) in sponsor::progress(&chain, *plan).await.expect("read").contracts {
+			for hoster in hosters_of(&contract) {
+				let before = proofs.accepted(id, &hoster);
+				positions.push((id, hoster, before));
+			}
+		}
+	}
+	assert_eq!(positions.len(), plans * HOSTERS, "one contract of {HOSTERS} hosters per plan");
+	wait_for("every position proves again", Duration::from_secs(300), &network, || async {
+		for (id, hoster, before) in &positions {
+			if proofs.accepted(*id, hoster) <= *before {
+				return None;
+			}
+		}
+		Some(())
+	})
+	.await;
+	let proven = started.elapsed();
+	for (id, hoster, _) in &positions {
+		assert_eq!(proofs.missed(*id, hoster), 0, "{hoster} missed a challenge of contract {id}");
+	}
+	println!(
+		"{plans} plans of {bytes} bytes ({} positions on 6 hosters): subscribed in {subscribed:.1?}, \
+		 all active after {active:.1?}, every position proven again after {proven:.1?}, no miss",
+		positions.len()
+	);
+	server.abort();
+	let dir = network.dir.clone();
 	drop(network);
 	let _ = std::fs::remove_dir_all(&dir);
 }

@@ -74,38 +74,42 @@ async fn main() {
 
 async fn run(args: Args) -> Result<(), String> {
 	let roles = args.roles.iter().map(|r| role(r)).collect::<Result<Vec<_>, _>>()?;
-	let store = Store::open(&args.data).map_err(|e| format!("opening the store: {e}"))?;
-	let listener = tokio::net::TcpListener::bind(args.listen)
-		.await
-		.map_err(|e| format!("listening on {}: {e}", args.listen))?;
-	let endpoint = args.endpoint.unwrap_or_else(|| format!("http://{}", args.listen));
+	let endpoint = args.endpoint.clone().unwrap_or_else(|| format!("http://{}", args.listen));
 	let config = Config {
 		roles,
-		location: args.location,
-		regions: args.regions,
+		location: args.location.clone(),
+		regions: args.regions.clone(),
 		storage: args.storage,
 		bandwidth_kbps: args.bandwidth_kbps,
 		capacity: args.capacity,
 		endpoint,
 	};
-	// The node may still be starting: try for a minute.
-	let chain = {
-		let mut tries = 0;
-		loop {
-			match Chain::connect(&args.node).await {
-				Ok(chain) => break chain,
-				Err(e) if tries < 60 => {
-					tries += 1;
-					tracing::info!("waiting for the node at {}: {e}", args.node);
-					tokio::time::sleep(Duration::from_secs(1)).await;
-				}
-				Err(e) => return Err(format!("connecting to {}: {e}", args.node)),
-			}
-		}
-	};
+	// The node may still be starting: try for a minute, then say what is wrong. Once serving,
+	// the provider connects again by itself whenever the connection ends (`Provider::run`).
+	let chain = connect(&args.node, 60).await?;
+	let store = Store::open(&args.data).map_err(|e| format!("opening the store: {e}"))?;
+	let listener = tokio::net::TcpListener::bind(args.listen)
+		.await
+		.map_err(|e| format!("listening on {}: {e}", args.listen))?;
 	let me = Identity::from_uri(&args.suri, chain.genesis()).map_err(|e| e.to_string())?;
 	let provider = Provider::new(me, chain, store, config);
 	tracing::info!("provider {} serving on {}", provider.account(), args.listen);
 	provider.register().await.map_err(|e| format!("registering: {e}"))?;
 	provider.run(listener).await.map_err(|e| e.to_string())
+}
+
+/// Connects to the node, trying once a second up to `tries` times.
+async fn connect(node: &str, tries: u32) -> Result<Chain, String> {
+	let mut tried = 0;
+	loop {
+		match Chain::connect(node).await {
+			Ok(chain) => return Ok(chain),
+			Err(e) if tried < tries => {
+				tried += 1;
+				tracing::info!("waiting for the node at {node}: {e}");
+				tokio::time::sleep(Duration::from_secs(1)).await;
+			}
+			Err(e) => return Err(format!("connecting to {node}: {e}")),
+		}
+	}
 }

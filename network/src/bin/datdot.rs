@@ -30,11 +30,16 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-	/// Turns a file or directory into a Hypercore feed, subscribes a plan to host it and serves
-	/// it until every hoster holds its copy.
+	/// Turns a file or directory into a Hypercore feed (or takes an existing Hypercore by its
+	/// key), subscribes a plan to host it and serves it until every hoster holds its copy.
 	Publish {
-		/// The file or directory.
-		path: PathBuf,
+		/// The file or directory, or an existing Hypercore's key (64 hex digits) with --from.
+		source: String,
+		/// Where the existing Hypercore is served (`node network/hypercore-source/serve.mjs`
+		/// serves a core kept on this machine): its blocks are read and checked against the
+		/// feed's signed tree before the plan is subscribed.
+		#[arg(long, value_name = "URL")]
+		from: Option<String>,
 		/// Regions to host in (geohash prefixes, comma-separated).
 		#[arg(long, value_delimiter = ',', default_value = "u3")]
 		regions: Vec<String>,
@@ -78,6 +83,10 @@ enum Command {
 		plan: PlanId,
 		/// Where to write it.
 		out: PathBuf,
+		/// Write the feed's bytes as one file, for a feed that `datdot publish` did not make
+		/// from files (an existing Hypercore).
+		#[arg(long)]
+		raw: bool,
 	},
 }
 
@@ -105,7 +114,8 @@ async fn connect(node: &str) -> Result<Chain, String> {
 async fn run(args: Args) -> Result<(), String> {
 	match args.command {
 		Command::Publish {
-			path,
+			source,
+			from,
 			regions,
 			hosters,
 			duration,
@@ -116,9 +126,7 @@ async fn run(args: Args) -> Result<(), String> {
 			location,
 			timeout,
 		} => {
-			let stream = archive::pack(&path).map_err(|e| e.to_string())?;
-			let (pair, _) = ed25519::Pair::generate();
-			let feed = Arc::new(Feed::from_bytes(&pair, &stream));
+			let feed = Arc::new(load_feed(&source, from.as_deref()).await?);
 			let key = feed.key().key;
 			println!(
 				"feed      {} ({} blocks, {} bytes)",
@@ -155,11 +163,28 @@ async fn run(args: Args) -> Result<(), String> {
 			}
 			print_status(&chain, plan).await
 		}
-		Command::Get { plan, out } => {
+		Command::Get { plan, out, raw } => {
 			let chain = connect(&args.node).await?;
 			let started = std::time::Instant::now();
 			let data = sponsor::retrieve(&chain, plan).await.map_err(|e| e.to_string())?;
-			let manifest = archive::unpack(&data, &out).map_err(|e| e.to_string())?;
+			if raw {
+				std::fs::write(&out, &data).map_err(|e| format!("{}: {e}", out.display()))?;
+				println!(
+					"wrote     {} ({} bytes, checked against the feed's signed tree) in {:.1?}",
+					out.display(),
+					data.len(),
+					started.elapsed()
+				);
+				return Ok(());
+			}
+			let manifest = archive::unpack(&data, &out).map_err(|e| match e {
+				archive::ArchiveError::BadManifest(_)
+				| archive::ArchiveError::WrongSize { .. }
+				| archive::ArchiveError::UnsafePath(_) => format!(
+					"{e}\n  the feed was not published from files: `datdot get {plan} <out> --raw` writes its bytes"
+				),
+				e => e.to_string(),
+			})?;
 			println!(
 				"wrote     {} ({} entries, {} bytes, checked against the feed's signed tree) in {:.1?}",
 				out.display(),
@@ -168,6 +193,50 @@ async fn run(args: Args) -> Result<(), String> {
 				started.elapsed()
 			);
 			Ok(())
+		}
+	}
+}
+
+/// The feed `publish` is asked for: an existing Hypercore read from `from`, or the file or
+/// directory at `source` made into a new feed.
+async fn load_feed(source: &str, from: Option<&str>) -> Result<Feed, String> {
+	let key = sponsor::parse_feed_key(source);
+	match (from, key) {
+		(Some(from), Some(key)) => {
+			let base = wire::base_url(from.as_bytes()).map_err(|e| {
+				format!("--from {from}: {e}\n  give a URL such as http://127.0.0.1:4200")
+			})?;
+			let started = std::time::Instant::now();
+			let feed = sponsor::fetch_feed(&base, key, |done, total| {
+				if done == total || done % 64 == 0 {
+					eprint!(
+						"\rreading   {} blocks checked",
+						sponsor::bar(done as usize, total as usize, 30)
+					);
+					let _ = std::io::stderr().flush();
+				}
+			})
+			.await
+			.map_err(|e| {
+				eprintln!();
+				e.to_string()
+			})?;
+			eprintln!(" in {:.1?}", started.elapsed());
+			Ok(feed)
+		}
+		(Some(_), None) => Err(format!(
+			"{source} is not a Hypercore key: with --from, give the feed's key (64 hex digits)"
+		)),
+		(None, key) => {
+			let path = PathBuf::from(source);
+			if key.is_some() && !path.exists() {
+				return Err(format!(
+					"{source} looks like a Hypercore key: say where the feed is served with --from <URL>\n  (node network/hypercore-source/serve.mjs --storage <dir> serves a core kept on this machine)"
+				));
+			}
+			let stream = archive::pack(&path).map_err(|e| e.to_string())?;
+			let (pair, _) = ed25519::Pair::generate();
+			Ok(Feed::from_bytes(&pair, &stream))
 		}
 	}
 }
