@@ -59,6 +59,13 @@ pub struct Block {
 	pub events: Vec<Event>,
 }
 
+/// How often a transaction is signed again with a fresh nonce when the node says its nonce was
+/// already used.
+const STALE_NONCE_RETRIES: u32 = 5;
+
+/// How long a submitted transaction may go without news from the node before it is given up.
+const WATCH_SILENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
@@ -67,8 +74,9 @@ pub struct Chain {
 	genesis: H256,
 	/// The node's address, to connect again.
 	url: std::sync::Arc<str>,
-	/// One transaction of this client at a time enters the pool, so nonces follow each other.
-	submitting: std::sync::Arc<tokio::sync::Mutex<()>>,
+	/// One transaction of this client at a time enters the pool, so nonces follow each other;
+	/// with the next nonce of each account after this client's own transactions.
+	submitting: std::sync::Arc<tokio::sync::Mutex<std::collections::HashMap<AccountId32, u64>>>,
 }
 
 /// A transaction's call: a pallet, a call and its arguments encoded with the pallet's types.
@@ -499,32 +507,74 @@ impl Chain {
 		me: &Identity,
 		call: Call,
 	) -> Result<Vec<(String, String, Vec<u8>)>, ChainError> {
+		let mut tries = 0;
+		loop {
+			match self.submit_once(me, &call).await {
+				// Another transaction of the account took the nonce (the node answered with the
+				// nonce of the block before the one it was importing): sign it again.
+				Err(ChainError::Refused { reason, .. })
+					if reason.contains("outdated") && tries < STALE_NONCE_RETRIES =>
+				{
+					tries += 1;
+					tracing::debug!("{}: its nonce was taken; signing it again", call.label());
+					tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+				}
+				result => return result,
+			}
+		}
+	}
+
+	async fn submit_once(
+		&self,
+		me: &Identity,
+		call: &Call,
+	) -> Result<Vec<(String, String, Vec<u8>)>, ChainError> {
 		let label = call.label();
 		let refused = |reason: String| ChainError::Refused { call: label.clone(), reason };
+		let account = me.account().clone();
 		let mut progress = {
-			let _turn = self.submitting.lock().await;
-			// The pool's next nonce (the runtime's is behind while transactions are pending).
-			let nonce: u64 = self
+			let mut next = self.submitting.lock().await;
+			// The pool's next nonce (the runtime's is behind while transactions are pending), or
+			// the one after this client's last transaction if the node has not seen it yet.
+			let pool: u64 = self
 				.rpc
-				.request("system_accountNextIndex", rpc_params![me.account().to_string()])
+				.request("system_accountNextIndex", rpc_params![account.to_string()])
 				.await
 				.map_err(node)?;
+			let nonce = pool.max(next.get(&account).copied().unwrap_or(0));
 			let params =
 				PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 			let at = self.at_best().await?;
-			at.transactions()
-				.sign_and_submit_then_watch(&call, me.signer(), params)
-				.await
-				.map_err(|e| refused(e.to_string()))?
+			match at.transactions().sign_and_submit_then_watch(call, me.signer(), params).await {
+				Ok(progress) => {
+					next.insert(account.clone(), nonce + 1);
+					progress
+				}
+				Err(e) => {
+					next.remove(&account);
+					return Err(refused(e.to_string()));
+				}
+			}
 		};
 		use subxt::tx::TransactionStatus;
-		while let Some(status) = progress.next().await {
+		loop {
+			let Ok(status) = tokio::time::timeout(WATCH_SILENCE, progress.next()).await else {
+				self.submitting.lock().await.remove(&account);
+				return Err(refused(format!(
+					"the node said nothing of the transaction for {WATCH_SILENCE:?}; it may still land (check the chain's state before sending it again)"
+				)));
+			};
+			let Some(status) = status else { break };
 			let in_block = match status.map_err(|e| refused(e.to_string()))? {
 				TransactionStatus::InBestBlock(in_block)
 				| TransactionStatus::InFinalizedBlock(in_block) => in_block,
 				TransactionStatus::Error { message }
 				| TransactionStatus::Invalid { message }
-				| TransactionStatus::Dropped { message } => return Err(refused(message)),
+				| TransactionStatus::Dropped { message } => {
+					// Its nonce was not used: ask the node again next time.
+					self.submitting.lock().await.remove(&account);
+					return Err(refused(message));
+				}
 				_ => continue,
 			};
 			let events = in_block.wait_for_success().await.map_err(|e| refused(e.to_string()))?;

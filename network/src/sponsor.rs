@@ -202,22 +202,38 @@ pub async fn subscribe(
 ) -> Result<PlanId, SponsorError> {
 	let tree = feed.signed_tree().clone();
 	let key = feed.key();
-	let start = chain.best_number().await?;
-	let input = PlanInput {
-		feed: FeedInput { key: key.key, signer: key.signer, tree },
-		ranges: vec![datdot_primitives::ChunkRange { start: 0, end: feed.length() as u32 }],
-		regions: terms.regions.iter().map(|r| r.clone().into_bytes()).collect(),
-		hosters: Some(terms.hosters),
-		// Matching starts in the block after the one the transaction lands in.
-		start: start.saturating_add(2),
-		end: terms.duration.map(|d| start.saturating_add(d)),
-		min_performance: datdot_primitives::Performance {
-			max_latency_ms: terms.max_latency_ms,
-			min_bandwidth_kbps: terms.min_bandwidth_kbps,
-		},
-		priority: Priority::Normal,
+	let mut tries = 0;
+	let events = loop {
+		let start = chain.best_number().await?;
+		let input = PlanInput {
+			feed: FeedInput { key: key.key, signer: key.signer, tree: tree.clone() },
+			ranges: vec![datdot_primitives::ChunkRange { start: 0, end: feed.length() as u32 }],
+			regions: terms.regions.iter().map(|r| r.clone().into_bytes()).collect(),
+			hosters: Some(terms.hosters),
+			// Matching starts in the block after the one the transaction lands in.
+			start: input_start(start),
+			end: terms.duration.map(|d| start.saturating_add(d)),
+			min_performance: datdot_primitives::Performance {
+				max_latency_ms: terms.max_latency_ms,
+				min_bandwidth_kbps: terms.min_bandwidth_kbps,
+			},
+			priority: Priority::Normal,
+		};
+		match chain.submit_with_events(me, calls::plan_subscribe(input)).await {
+			Ok(events) => break events,
+			// A busy pool let the transaction land after the start it named: name a later one.
+			Err(ChainError::Refused { reason, .. })
+				if reason.contains("StartInPast") && tries < START_RETRIES =>
+			{
+				tries += 1;
+				tracing::info!(
+					"the plan landed after its start block {}; naming a later one",
+					input_start(start)
+				);
+			}
+			Err(e) => return Err(e.into()),
+		}
 	};
-	let events = chain.submit_with_events(me, calls::plan_subscribe(input)).await?;
 	events
 		.iter()
 		.find_map(|(pallet, variant, fields)| {
@@ -227,6 +243,13 @@ pub async fn subscribe(
 		})
 		.ok_or_else(|| other("the chain took the plan but sent no PlanSubscribed event"))
 }
+
+fn input_start(best: u32) -> u32 {
+	best.saturating_add(2)
+}
+
+/// How often a plan is subscribed again with a later start when it landed after its start.
+const START_RETRIES: u32 = 3;
 
 /// A plan's contracts and how far their setup is.
 #[derive(Clone, Debug)]
