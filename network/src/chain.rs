@@ -174,9 +174,9 @@ pub mod calls {
 		Call::new("Hosting", "hosting_setup_report", report)
 	}
 
-	/// `Proofs.proof_of_storage_response`.
-	pub fn proof_of_storage_response(proof: StorageProof) -> Call {
-		Call::new("Proofs", "proof_of_storage_response", proof)
+	/// `Proofs.proof_of_storage_response`: answers to several challenges at once.
+	pub fn proof_of_storage_response(proofs: Vec<StorageProof>) -> Call {
+		Call::new("Proofs", "proof_of_storage_response", proofs)
 	}
 
 	/// `Benchmarks.performance_benchmark_response`.
@@ -412,16 +412,19 @@ impl Chain {
 		self.read("Proofs.Challenges", key).await
 	}
 
-	/// The open challenge of a hoster in a contract.
-	pub async fn open_challenge(
-		&self,
-		contract: ContractId,
-		hoster: &AccountId32,
-	) -> Result<Option<ChallengeId>, ChainError> {
-		let mut key = prefix("Proofs", "OpenChallenges");
-		key.extend(twox64_concat(&contract));
-		key.extend(blake2_128_concat(hoster));
-		self.read("Proofs.OpenChallenges", key).await
+	/// Every open challenge (those of the last `ChallengeTimeout` blocks).
+	pub async fn challenges(&self) -> Result<Vec<(ChallengeId, Challenge)>, ChainError> {
+		let prefix = prefix("Proofs", "Challenges");
+		let skip = prefix.len() + 8;
+		let mut challenges = Vec::new();
+		for (key, value) in self.read_all(prefix).await? {
+			let id = decode::<ChallengeId>(
+				"Proofs.Challenges key",
+				key.get(skip..).unwrap_or_default(),
+			)?;
+			challenges.push((id, decode("Proofs.Challenges", &value)?));
+		}
+		Ok(challenges)
 	}
 
 	/// An open benchmark.

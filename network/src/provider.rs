@@ -22,8 +22,8 @@ use crate::{
 	identity::Identity,
 	store::{CopyInfo, Sealed, Store, StoreError, StoredChunk},
 	types::{
-		Benchmark, ChunkProof, Contract, CopyConfirmation, Event, HosterSetup, PositionState,
-		SetupReport, StorageProof,
+		Benchmark, Challenge, ChunkProof, Contract, CopyConfirmation, Event, HosterSetup,
+		PositionState, SetupReport, StorageProof,
 	},
 	wire::{self, ContactRequest, Handler, Peers, Reply, Request},
 };
@@ -55,6 +55,9 @@ const LATENCY_PROBES: usize = 5;
 const CATCH_UP_EVERY: u32 = 10;
 /// How many blocks before the setup deadline the attestor reports whatever it has.
 const SETUP_REPORT_MARGIN: u32 = 10;
+/// How many answers one `proof_of_storage_response` carries (the runtime's
+/// `MaxAnswersPerCall`).
+const MAX_ANSWERS_PER_CALL: usize = 16;
 
 /// What a provider offers, as `datdot-provider` takes it on its command line.
 #[derive(Clone, Debug)]
@@ -76,11 +79,12 @@ pub struct Config {
 }
 
 /// Work in progress, so that an event seen twice starts one task.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 enum Task {
 	Encode(ContractId),
 	Setup(ContractId),
-	Answer(ChallengeId),
+	/// Answers these challenges, in one transaction where it can.
+	Answer(Vec<ChallengeId>),
 	Measure(BenchmarkId),
 }
 
@@ -298,12 +302,19 @@ impl Provider {
 			match role {
 				Role::Encoder => self.spawn(Task::Encode(*contract)),
 				Role::Attestor => self.spawn(Task::Setup(*contract)),
-				Role::Hoster => {
-					if let Some(challenge) = self.chain().open_challenge(*contract, &me).await? {
-						self.spawn(Task::Answer(challenge));
-					}
-				}
+				Role::Hoster => {}
 			}
+		}
+		let mine: Vec<ChallengeId> = self
+			.chain()
+			.challenges()
+			.await?
+			.into_iter()
+			.filter(|(_, challenge)| challenge.hoster == me)
+			.map(|(id, _)| id)
+			.collect();
+		if !mine.is_empty() {
+			self.spawn(Task::Answer(mine));
 		}
 		for (id, benchmark) in self.chain().benchmarks().await? {
 			if benchmark.attestor == me {
@@ -353,8 +364,10 @@ impl Provider {
 			Event::EndHosting(e) => self.forget(e.contract),
 			Event::HostingActive(_) => {}
 			Event::ProvideProofOfStorage(e) => {
-				if &e.hoster == me {
-					self.spawn(Task::Answer(e.challenge));
+				let mine: Vec<ChallengeId> =
+					e.challenges.iter().filter(|c| &c.hoster == me).map(|c| c.challenge).collect();
+				if !mine.is_empty() {
+					self.spawn(Task::Answer(mine));
 				}
 			}
 			Event::ProvidePerformanceBenchmark(e) => {
@@ -387,16 +400,16 @@ impl Provider {
 	}
 
 	fn spawn(self: &Arc<Self>, task: Task) {
-		if !self.running.lock().expect("not poisoned").insert(task) {
+		if !self.running.lock().expect("not poisoned").insert(task.clone()) {
 			return;
 		}
 		let this = self.clone();
 		tokio::spawn(async move {
-			let result = match task {
-				Task::Encode(contract) => this.encode(contract).await,
-				Task::Setup(contract) => this.check_setup(contract).await,
-				Task::Answer(challenge) => this.answer(challenge).await,
-				Task::Measure(benchmark) => this.measure(benchmark).await,
+			let result = match &task {
+				Task::Encode(contract) => this.encode(*contract).await,
+				Task::Setup(contract) => this.check_setup(*contract).await,
+				Task::Answer(challenges) => this.answer(challenges.clone()).await,
+				Task::Measure(benchmark) => this.measure(*benchmark).await,
 			};
 			if let Err(e) = result {
 				tracing::warn!("{task:?}: {e}");
@@ -640,27 +653,75 @@ impl Provider {
 		Ok((ChunkProof { encoded: stored.encoded, copy_path, nodes: stored.nodes }, info))
 	}
 
-	/// Answers challenge `id` from the stored copy.
-	async fn answer(&self, id: ChallengeId) -> Result<(), ProviderError> {
-		let Some(challenge) = self.chain().challenge(id).await? else { return Ok(()) };
-		if &challenge.hoster != self.me.account() {
-			return Ok(());
+	/// Answers challenges `ids` from the stored copies: up to `MAX_ANSWERS_PER_CALL` in one
+	/// transaction. When a transaction is refused (one answer of it came too late, say), its
+	/// answers are sent one by one, so the others still count.
+	async fn answer(&self, ids: Vec<ChallengeId>) -> Result<(), ProviderError> {
+		let mut proofs = Vec::with_capacity(ids.len());
+		for id in ids {
+			let Some(challenge) = self.chain().challenge(id).await? else { continue };
+			if &challenge.hoster != self.me.account() {
+				continue;
+			}
+			match self.storage_proof(id, &challenge) {
+				Ok(proof) => proofs.push((challenge.contract, proof)),
+				Err(e) => tracing::warn!("challenge {id} of contract {}: {e}", challenge.contract),
+			}
 		}
-		let contract = challenge.contract;
-		let chunks = challenge.chunks.to_vec();
-		let mut answers = Vec::with_capacity(chunks.len());
+		for batch in proofs.chunks(MAX_ANSWERS_PER_CALL) {
+			let call =
+				calls::proof_of_storage_response(batch.iter().map(|p| p.1.clone()).collect());
+			let result = self.chain().submit(&self.me, call).await;
+			match result {
+				Ok(()) => {
+					for (contract, proof) in batch {
+						tracing::info!(
+							"challenge {} of contract {contract}: answered ({} chunks)",
+							proof.challenge,
+							proof.chunks.len()
+						);
+					}
+				}
+				Err(e) if batch.len() > 1 => {
+					tracing::warn!(
+						"{} answers together: {e}; sending them one by one",
+						batch.len()
+					);
+					for (contract, proof) in batch {
+						let call = calls::proof_of_storage_response(vec![proof.clone()]);
+						match self.chain().submit(&self.me, call).await {
+							Ok(()) => tracing::info!(
+								"challenge {} of contract {contract}: answered",
+								proof.challenge
+							),
+							Err(e) => tracing::warn!(
+								"challenge {} of contract {contract}: {e}",
+								proof.challenge
+							),
+						}
+					}
+				}
+				Err(e) => return Err(e.into()),
+			}
+		}
+		Ok(())
+	}
+
+	/// The answer to challenge `id` from the stored copy.
+	fn storage_proof(
+		&self,
+		id: ChallengeId,
+		challenge: &Challenge,
+	) -> Result<StorageProof, ProviderError> {
+		let mut answers = Vec::with_capacity(challenge.chunks.len());
 		let mut copy = None;
-		for index in &chunks {
-			let (answer, info) = self.chunk_proof(contract, *index)?;
+		for index in challenge.chunks.iter() {
+			let (answer, info) = self.chunk_proof(challenge.contract, *index)?;
 			answers.push(answer);
 			copy = Some(info);
 		}
 		let info = copy.ok_or_else(|| other("a challenge of no chunks"))?;
-		let proofs =
-			StorageProof { challenge: id, length: info.length, fork: info.fork, chunks: answers };
-		self.chain().submit(&self.me, calls::proof_of_storage_response(proofs)).await?;
-		tracing::info!("challenge {id} of contract {contract}: answered ({} chunks)", chunks.len());
-		Ok(())
+		Ok(StorageProof { challenge: id, length: info.length, fork: info.fork, chunks: answers })
 	}
 
 	/// Serves block `index` of feed `key` from a sealed copy made at `length`.

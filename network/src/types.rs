@@ -74,9 +74,9 @@ pub struct ContractEvent {
 	pub contract: ContractId,
 }
 
-/// `Proofs::ProvideProofOfStorage`.
+/// One challenge of a `Proofs::ProvideProofOfStorage`.
 #[derive(Clone, Debug, Decode)]
-pub struct ProvideProofOfStorage {
+pub struct Challenged {
 	/// The challenge.
 	pub challenge: ChallengeId,
 	/// The hoster.
@@ -85,6 +85,15 @@ pub struct ProvideProofOfStorage {
 	pub contract: ContractId,
 	/// The chunks to prove.
 	pub chunks: Vec<ChunkIndex>,
+}
+
+/// `Proofs::ProvideProofOfStorage`: a block's challenges, or a sponsor's request's.
+#[derive(Clone, Debug, Decode)]
+pub struct ProvideProofOfStorage {
+	/// The challenges.
+	pub challenges: Vec<Challenged>,
+	/// The last block in which an answer counts.
+	pub deadline: BlockNumber,
 }
 
 /// `Proofs::ProofAccepted`.

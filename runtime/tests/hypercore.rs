@@ -74,9 +74,7 @@ fn subscribe(tree: &Value, end: u32) -> u64 {
 /// Challenges `contract` now and returns hoster 10's challenge and blocks.
 fn challenge(contract: u64) -> (u64, Vec<u32>) {
 	assert_ok!(Proofs::proof_of_storage_request(signed(SPONSOR), ChallengeRequest { contract }));
-	let id = pallet_datdot_proofs::OpenChallenges::<Runtime>::get(contract, who(HOSTERS[0]))
-		.expect("challenged");
-	(id, pallet_datdot_proofs::Challenges::<Runtime>::get(id).unwrap().chunks.into_inner())
+	open_challenge(contract, HOSTERS[0]).expect("challenged")
 }
 
 fn accepted(id: u64) -> bool {
@@ -104,7 +102,7 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 		let mut tampered = answer(3, &blocks);
 		tampered.chunks[1].encoded[0] ^= 1;
 		assert_noop!(
-			Proofs::proof_of_storage_response(signed(HOSTERS[0]), tampered),
+			respond(HOSTERS[0], vec![tampered]),
 			pallet_datdot_proofs::Error::<Runtime>::NotInCopy
 		);
 		// Hypercore's own proofs of the blocks, without the hoster's copy, prove nothing.
@@ -113,10 +111,10 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 			chunk.encoded = fixture_block((*i).into());
 		}
 		assert_noop!(
-			Proofs::proof_of_storage_response(signed(HOSTERS[0]), plain),
+			respond(HOSTERS[0], vec![plain]),
 			pallet_datdot_proofs::Error::<Runtime>::NotInCopy
 		);
-		assert_ok!(Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(3, &blocks)));
+		assert_ok!(respond(HOSTERS[0], vec![answer(3, &blocks)]));
 		assert!(accepted(id));
 
 		// The log grew to 4 blocks: Hypercore's upgrade proof from 3, the new signature, and
@@ -160,10 +158,10 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 			answer_from(id, &blocks, length, &fixture_block, &|i| proof_at(length, i).nodes)
 		};
 		assert_noop!(
-			Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(3)),
+			respond(HOSTERS[0], vec![answer(3)]),
 			pallet_datdot_proofs::Error::<Runtime>::StaleFeed
 		);
-		assert_ok!(Proofs::proof_of_storage_response(signed(HOSTERS[0]), answer(4)));
+		assert_ok!(respond(HOSTERS[0], vec![answer(4)]));
 		assert!(accepted(id));
 		all_invariants();
 	});

@@ -161,19 +161,20 @@ fn setup(contract: u64, rejected: u8) {
 
 /// Every open challenge of `contract` is answered, honestly or with a wrong chunk.
 fn answer(contract: u64, honest: bool) {
-	let open: Vec<_> =
-		pallet_datdot_proofs::OpenChallenges::<Runtime>::iter_prefix(contract).collect();
-	for (hoster, id) in open {
-		let Some(challenge) = pallet_datdot_proofs::Challenges::<Runtime>::get(id) else {
-			continue;
-		};
+	let open: Vec<_> = pallet_datdot_proofs::Challenges::<Runtime>::iter()
+		.filter(|(_, challenge)| challenge.contract == contract)
+		.collect();
+	for (id, challenge) in open {
+		let hoster = challenge.hoster.clone();
 		let mut proof = common::answer(id, &challenge.chunks);
 		if !honest {
 			proof.chunks.iter_mut().for_each(|chunk| chunk.encoded = b"forged".to_vec());
 		}
 		dispatch(
 			&hoster,
-			pallet_datdot_proofs::Call::<Runtime>::proof_of_storage_response { proof },
+			pallet_datdot_proofs::Call::<Runtime>::proof_of_storage_response {
+				proofs: vec![proof].try_into().expect("one answer"),
+			},
 		);
 	}
 }

@@ -74,9 +74,8 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   const challenges = {};
   for (const name of state.hosters) {
-    const event = await waitForEvent('proofs', 'ProvideProofOfStorage',
+    challenges[name] = await chain.waitForChallenge(
       (d) => addr(d.hoster) === people[name].address && num(d.contract) === state.contract, { from });
-    challenges[name] = event.data;
   }
   const [name] = state.hosters;
   const challenge = num(challenges[name].challenge);
@@ -100,7 +99,7 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
   const preimage = u8aConcat(u64le(l.size + r.size), l.hash, r.hash);
   const { key } = await chain.copyOf(core, state.contract, name);
   const forged = { ...honest, chunks: [{ ...first, encoded: u8aToHex(applyPad(key, i, preimage)), nodes: first.nodes.slice(1) }, ...honest.chunks.slice(1)] };
-  const refused = await trySend(api.tx.proofs.proofOfStorageResponse(forged), name);
+  const refused = await trySend(api.tx.proofs.proofOfStorageResponse([forged]), name);
   assert.equal(refused.error, 'proofs.NotInCopy');
   assert.deepEqual(await snapshot(), before);
 
@@ -122,14 +121,14 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
     ['a block left out', { ...honest, chunks: honest.chunks.slice(1) }, 'proofs.WrongChunks'],
     ['another length', { ...honest, length: honest.length - 1 }, 'proofs.StaleFeed']
   ]) {
-    const refused = await trySend(api.tx.proofs.proofOfStorageResponse(proof), name);
+    const refused = await trySend(api.tx.proofs.proofOfStorageResponse([proof]), name);
     assert.equal(refused.error, error, what);
   }
   assert.deepEqual(await snapshot(), before);
   assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
 
   // The honest answer still passes.
-  await send(api.tx.proofs.proofOfStorageResponse(honest), name);
+  await send(api.tx.proofs.proofOfStorageResponse([honest]), name);
   await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === challenge, { from });
   assert.ok((await api.query.proofs.challenges(challenge)).isNone);
   const after = await rating(name);
@@ -137,7 +136,7 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
   // The other hosters answer too, so that no miss is counted against them later.
   for (const other of state.hosters.slice(1)) {
     const id = num(challenges[other].challenge);
-    await send(api.tx.proofs.proofOfStorageResponse(await answer(challenges[other])), other);
+    await send(api.tx.proofs.proofOfStorageResponse([await answer(challenges[other])]), other);
     await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === id, { from });
   }
 });

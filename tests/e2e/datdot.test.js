@@ -117,16 +117,16 @@ test('Proofs: a challenge is answered with Hypercore block proofs (ProvideProofO
   const from = seen.length;
   await send(api.tx.proofs.proofOfStorageRequest({ contract: state.contract }), 'sponsor');
   for (const name of state.hosters) {
-    const challenge = await waitForEvent('proofs', 'ProvideProofOfStorage', (d) => addr(d.hoster) === people[name].address, { from });
-    const answer = await chain.answer(state.core, challenge.data, state.core.length);
+    const challenge = await chain.waitForChallenge((d) => addr(d.hoster) === people[name].address && num(d.contract) === state.contract, { from });
+    const answer = await chain.answer(state.core, challenge, state.core.length);
     // A tampered block is refused with a named error; the honest answer is accepted.
     const first = answer.chunks[0];
     const flipped = first.encoded.slice(0, -2) + (first.encoded.endsWith('00') ? '01' : '00');
     const tampered = { ...answer, chunks: [{ ...first, encoded: flipped }, ...answer.chunks.slice(1)] };
-    const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse(tampered), people[name]);
+    const refused = await sendAndWait(api, api.tx.proofs.proofOfStorageResponse([tampered]), people[name]);
     assert.equal(refused.error, 'proofs.NotInCopy');
-    await send(api.tx.proofs.proofOfStorageResponse(answer), name);
-    await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.data.challenge), { from });
+    await send(api.tx.proofs.proofOfStorageResponse([answer]), name);
+    await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.challenge), { from });
   }
   const rating = await api.query.roles.ratings(people[state.hosters[0]].address, 'u3');
   assert.equal(num(rating.challengesPassed), 1);

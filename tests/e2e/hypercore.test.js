@@ -18,7 +18,7 @@ const state = {}; // { core, plan, contract }
 async function answerAll (challenges, length) {
   for (const challenge of challenges) {
     const hoster = chain.nameOf(challenge.hoster);
-    await send(api.tx.proofs.proofOfStorageResponse(await chain.answer(state.core, challenge, length)), hoster);
+    await send(api.tx.proofs.proofOfStorageResponse([await chain.answer(state.core, challenge, length)]), hoster);
     await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === num(challenge.challenge));
   }
 }
@@ -29,9 +29,8 @@ async function challenge (contract) {
   await send(api.tx.proofs.proofOfStorageRequest({ contract }), 'sponsor');
   const out = [];
   for (const name of ['h1', 'h2']) {
-    const event = await waitForEvent('proofs', 'ProvideProofOfStorage',
-      (d) => addr(d.hoster) === people[name].address && num(d.contract) === contract, { from });
-    out.push(event.data);
+    out.push(await chain.waitForChallenge(
+      (d) => addr(d.hoster) === people[name].address && num(d.contract) === contract, { from }));
   }
   return out;
 }
@@ -90,7 +89,7 @@ test('a Hypercore is hosted under its own key and proven with its own proofs', a
   // A proof against another length than the plan's is refused and changes nothing.
   const [first] = challenges;
   const stale = { ...(await chain.answer(state.core, first, 8)), length: 7 };
-  assert.equal((await trySend(api.tx.proofs.proofOfStorageResponse(stale), chain.nameOf(first.hoster))).error, 'proofs.StaleFeed');
+  assert.equal((await trySend(api.tx.proofs.proofOfStorageResponse([stale]), chain.nameOf(first.hoster))).error, 'proofs.StaleFeed');
   await answerAll(challenges, 8);
   assert.equal(num((await api.query.roles.ratings(people.h1.address, 'u3')).challengesPassed), 1);
 });
@@ -133,7 +132,7 @@ test('the feed grows: the plan moves to the new signed length and hosts the new 
   const challenges = await challenge(state.contract);
   for (const open of challenges) {
     const old = await chain.answer(state.core, open, 8);
-    const refused = await trySend(api.tx.proofs.proofOfStorageResponse(old), chain.nameOf(open.hoster));
+    const refused = await trySend(api.tx.proofs.proofOfStorageResponse([old]), chain.nameOf(open.hoster));
     assert.equal(refused.error, 'proofs.StaleFeed');
     assert.ok((await api.query.proofs.challenges(num(open.challenge))).isSome, 'the challenge is still open');
   }

@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 use datdot_primitives::{
 	signing::{signing_payload, verify_ed25519, SETUP_TAG},
-	AccountDirectory, ChunkRange, ContractId, ContractStatus, EndReason, HostingJob, PlanTerms,
-	Priority, ProviderRegistry, Ratings, Role,
+	AccountDirectory, ChunkRange, ContractId, ContractObserver, ContractStatus, EndReason,
+	HostingJob, PlanTerms, Priority, ProviderRegistry, Ratings, Role,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -220,6 +220,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_report(id, &contract, &terms, &report.results)?;
 
 		let mut failed = Vec::new();
+		let mut hosted = Vec::new();
 		for result in &report.results {
 			let Some(index) =
 				contract.positions.iter().position(|p| p.hoster.as_ref() == Some(&result.hoster))
@@ -233,6 +234,7 @@ impl<T: Config> Pallet<T> {
 				if let Some(encoder) = position.encoder.take() {
 					Self::release(&encoder, Role::Encoder, id);
 				}
+				hosted.push(result.hoster.clone());
 			} else {
 				failed.push(index);
 			}
@@ -255,6 +257,15 @@ impl<T: Config> Pallet<T> {
 		if contract.rejections >= T::MaxSetupRejections::get() {
 			Self::replace_attestor(id, &mut contract, &terms, &mut repairs);
 		}
-		Self::settle(id, contract, &terms, repairs)
+		// A repaired position of a contract already checked is checked from now on; a new
+		// contract's positions start together when it first becomes active.
+		let checked = contract.active_since.is_some() && !terms.paused;
+		Self::settle(id, contract, &terms, repairs)?;
+		if checked {
+			for hoster in &hosted {
+				T::Observer::hoster_added(id, hoster)?;
+			}
+		}
+		Ok(())
 	}
 }

@@ -14,6 +14,7 @@ pub mod attestor;
 pub mod encoding;
 pub mod feed;
 mod region;
+pub mod rota;
 pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;

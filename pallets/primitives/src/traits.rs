@@ -247,6 +247,11 @@ pub trait ContractObserver<AccountId> {
 	/// A hoster left the contract: what was pending for it is settled (an open challenge
 	/// counts as missed).
 	fn hoster_removed(contract: ContractId, hoster: &AccountId);
+	/// A hoster of a contract that was active before (and is not paused) holds its copy now,
+	/// after a repair: its checks start. Fails like `activated`.
+	fn hoster_added(_contract: ContractId, _hoster: &AccountId) -> DispatchResult {
+		Ok(())
+	}
 }
 
 impl<AccountId> ContractObserver<AccountId> for () {
@@ -275,6 +280,10 @@ impl<AccountId, A: ContractObserver<AccountId>, B: ContractObserver<AccountId>>
 	fn hoster_removed(contract: ContractId, hoster: &AccountId) {
 		A::hoster_removed(contract, hoster);
 		B::hoster_removed(contract, hoster);
+	}
+	fn hoster_added(contract: ContractId, hoster: &AccountId) -> DispatchResult {
+		A::hoster_added(contract, hoster)?;
+		B::hoster_added(contract, hoster)
 	}
 }
 

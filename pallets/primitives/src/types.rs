@@ -223,26 +223,6 @@ pub enum HostingJob {
 	RetryRepair(ContractId),
 }
 
-/// The jobs of the `Proofs` pallet.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum ProofJob {
-	/// Time for a contract's periodic storage challenge.
-	Challenge(ContractId),
-	/// A storage challenge had until now to be answered.
-	Deadline(ChallengeId),
-}
-
 /// The jobs of the `Benchmarks` pallet.
 #[derive(
 	Clone,
@@ -282,16 +262,15 @@ pub enum Job {
 	Plans(PlanJob),
 	/// A job of `Hosting`.
 	Hosting(HostingJob),
-	/// A job of `Proofs`.
-	Proofs(ProofJob),
 	/// A job of `Benchmarks`.
+	#[codec(index = 3)]
 	Benchmarks(BenchmarkJob),
 }
 
 impl Job {
 	/// One job of every kind (with id 0), for checks that must cover them all, such as the
 	/// scheduler's `integrity_test` that every worst case fits a block.
-	pub fn every_kind() -> [Job; 11] {
+	pub fn every_kind() -> [Job; 9] {
 		[
 			Job::Plans(PlanJob::Start(0)),
 			Job::Plans(PlanJob::End(0)),
@@ -300,8 +279,6 @@ impl Job {
 			Job::Hosting(HostingJob::MatchingDeadline(0)),
 			Job::Hosting(HostingJob::SetupDeadline(0)),
 			Job::Hosting(HostingJob::RetryRepair(0)),
-			Job::Proofs(ProofJob::Challenge(0)),
-			Job::Proofs(ProofJob::Deadline(0)),
 			Job::Benchmarks(BenchmarkJob::Measure(0)),
 			Job::Benchmarks(BenchmarkJob::Deadline(0)),
 		]
@@ -318,10 +295,8 @@ impl Job {
 			Job::Hosting(HostingJob::MatchingDeadline(_)) => 4,
 			Job::Hosting(HostingJob::SetupDeadline(_)) => 5,
 			Job::Hosting(HostingJob::RetryRepair(_)) => 6,
-			Job::Proofs(ProofJob::Challenge(_)) => 7,
-			Job::Proofs(ProofJob::Deadline(_)) => 8,
-			Job::Benchmarks(BenchmarkJob::Measure(_)) => 9,
-			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 10,
+			Job::Benchmarks(BenchmarkJob::Measure(_)) => 7,
+			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 8,
 		}
 	}
 }

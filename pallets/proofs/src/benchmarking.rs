@@ -1,18 +1,23 @@
-//! Benchmarks of the proof calls and jobs, run on the real runtime.
+//! Benchmarks of the proof calls and of each block's challenges and deadlines, run on the real
+//! runtime.
 
 use super::*;
 use alloc::vec::Vec;
 use datdot_primitives::{
 	encoding::{self, MAX_COPY_PATH},
 	feed::{benchmark_feed, FeedTree, MAX_PROOF_NODES},
-	BenchmarkHelper, ChunkRange, ContractDirectory, ContractId, Job, JobHandler, ProofJob, Ratings,
+	BenchmarkHelper, ChallengeId, ChunkRange, ContractDirectory, ContractId, Ratings, Region,
 };
 use frame_benchmarking::v2::*;
-use frame_support::traits::Get;
-use frame_system::RawOrigin;
+use frame_support::traits::{Get, Hooks};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_core::H256;
+use sp_runtime::traits::{One, Saturating};
 
 const REGION: &[u8] = b"u33d";
+
+/// Contracts of the positions written straight into the index lie above every real one.
+const SYNTHETIC_CONTRACTS: ContractId = 1 << 40;
 
 /// A feed of `2^depth` blocks: one root, so every block's proof holds `depth` nodes.
 fn feed_length(depth: u32) -> u64 {
@@ -25,6 +30,59 @@ fn active<T: Config>(hosters: u32, size: u32, depth: u32) -> ContractId {
 	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, feed_length(depth), size)
 }
 
+/// Writes `count` checked positions straight into the index, one hoster each in contracts
+/// that exist only there: the index of a network of that size.
+fn positions<T: Config>(count: u32) -> Result<(), BenchmarkError> {
+	let region = Region::new(REGION).map_err(|_| BenchmarkError::Stop("a bad region"))?;
+	for index in 0..count {
+		let contract = SYNTHETIC_CONTRACTS + ContractId::from(index);
+		let hoster: T::AccountId = account("hoster", index, 0);
+		PositionIndex::<T>::insert(contract, &hoster, index);
+		Positions::<T>::insert(
+			index,
+			PositionOf::<T> {
+				contract,
+				hoster,
+				region: region.clone(),
+				range: ChunkRange { start: 0, end: 1024 },
+			},
+		);
+	}
+	PositionCount::<T>::put(count);
+	Ok(())
+}
+
+/// Owes the sweep `sweep` visits in the next block (`len < ChallengePeriod` positions).
+fn owe<T: Config>(sweep: u32, len: u32) {
+	let window = u64::from(T::ChallengePeriod::get());
+	let owed = (u64::from(sweep) * window).saturating_sub(u64::from(len));
+	Sweep::<T>::put(datdot_primitives::rota::Rota { owed, ..Default::default() });
+}
+
+/// The open challenge of `contract` (its only one).
+fn open_challenge<T: Config>(
+	contract: ContractId,
+) -> Result<(ChallengeId, ChallengeOf<T>), BenchmarkError> {
+	Challenges::<T>::iter()
+		.find(|(_, challenge)| challenge.contract == contract)
+		.ok_or(BenchmarkError::Stop("no challenge"))
+}
+
+/// Opens a full budget of challenges at block `at`, all due at `at + ChallengeTimeout + 1`,
+/// and moves there.
+fn budget_due<T: Config>(at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::set_block_number(at);
+	Sweep::<T>::put(datdot_primitives::rota::Rota {
+		owed: u64::from(T::ChallengesPerBlock::get()) * u64::from(T::ChallengePeriod::get()),
+		..Default::default()
+	});
+	Pallet::<T>::challenge_block(at);
+	let due = at.saturating_add(T::ChallengeTimeout::get()).saturating_add(One::one());
+	assert_eq!(Deadlines::<T>::decode_len(due), Some(T::ChallengesPerBlock::get() as usize));
+	frame_system::Pallet::<T>::set_block_number(due);
+	due
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -35,7 +93,8 @@ mod benchmarks {
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), ChallengeRequest { contract });
-		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
+		let opened = Challenges::<T>::iter().filter(|(_, c)| c.contract == contract).count();
+		assert_eq!(opened as u32, h);
 	}
 
 	/// An answer of `c` blocks of `s` bytes from a feed of `2^d` blocks: proofs of `d` nodes.
@@ -46,21 +105,23 @@ mod benchmarks {
 		d: Linear<2, MAX_PROOF_NODES>,
 	) -> Result<(), BenchmarkError> {
 		let contract = active::<T>(1, s, d);
-		let challenged = Pallet::<T>::challenge_contract(contract)?;
-		assert_eq!(challenged, 1);
-		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
-			.next()
-			.ok_or(BenchmarkError::Stop("no challenge"))?;
-		let challenge = Challenges::<T>::get(id).ok_or(BenchmarkError::Stop("no challenge"))?;
+		let sponsor: T::AccountId = account("sponsor", 0, 0);
+		Pallet::<T>::do_request(sponsor, contract)?;
+		let (id, challenge) = open_challenge::<T>(contract)?;
+		let hoster = challenge.hoster.clone();
+		let copy = T::Contracts::hosted_positions(contract)
+			.into_iter()
+			.find(|position| position.hoster == hoster)
+			.map(|position| position.copy)
+			.ok_or(BenchmarkError::Stop("no copy"))?;
 		let log = benchmark_feed(feed_length(d), s);
 		let (_, range, _) =
 			T::Contracts::summary(contract).ok_or(BenchmarkError::Stop("no contract"))?;
-		let copy = |index: u32| {
-			encoding::encode_block(&challenge.copy.key, index.into(), &log.block(index.into()))
-		};
+		let encoded =
+			|index: u32| encoding::encode_block(&copy.key, index.into(), &log.block(index.into()));
 		let leaves: Vec<H256> =
-			(range.start..range.end).map(|i| encoding::leaf(&copy(i))).collect();
-		assert_eq!(encoding::commitment(&leaves), challenge.copy.commitment);
+			(range.start..range.end).map(|i| encoding::leaf(&encoded(i))).collect();
+		assert_eq!(encoding::commitment(&leaves), copy.commitment);
 		let chunks = challenge
 			.chunks
 			.iter()
@@ -69,7 +130,7 @@ mod benchmarks {
 				let nodes = log.block_proof(0, u64::from(*index)).nodes;
 				let copy_path = encoding::commitment_path(&leaves, index - range.start)
 					.ok_or(BenchmarkError::Stop("a chunk out of the range"))?;
-				Ok(ChunkProof { encoded: copy(*index), copy_path, nodes })
+				Ok(ChunkProof { encoded: encoded(*index), copy_path, nodes })
 			})
 			.collect::<Result<Vec<_>, BenchmarkError>>()?;
 		assert!(chunks.iter().all(|chunk| chunk.nodes.len() == d as usize));
@@ -79,11 +140,14 @@ mod benchmarks {
 				open.chunks.truncate(c as usize);
 			}
 		});
+		let answers = AnswersOf::<T>::truncate_from(alloc::vec![StorageProof {
+			challenge: id,
+			length: feed_length(d),
+			fork: 0,
+			chunks,
+		}]);
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(hoster),
-			StorageProof { challenge: id, length: feed_length(d), fork: 0, chunks },
-		);
+		_(RawOrigin::Signed(hoster), answers);
 		assert!(Challenges::<T>::get(id).is_none());
 		Ok(())
 	}
@@ -123,35 +187,93 @@ mod benchmarks {
 		assert_eq!(verified, Ok(()));
 	}
 
+	/// A block's challenges: `v` positions visited (half by the sweep, half drawn at random,
+	/// as when the budget keeps up), each challenged.
 	#[benchmark]
-	fn storage_challenge(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
-		let contract = active::<T>(h, 1, 10);
+	fn issue_challenges(
+		v: Linear<0, { T::ChallengesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let len = T::ChallengesPerBlock::get().min(T::ChallengePeriod::get() - 1).max(1);
+		positions::<T>(len)?;
+		owe::<T>(v.div_ceil(2), len);
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
-			<Pallet<T> as JobHandler>::execute(&Job::Proofs(ProofJob::Challenge(contract)));
+			Pallet::<T>::challenge_block(now);
 		}
-		assert_eq!(OpenChallenges::<T>::iter_prefix(contract).count() as u32, h);
+		let opened = Challenges::<T>::iter().count() as u32;
+		assert!(opened == v || opened == v + 1, "{opened} challenges for {v} visits");
+		Ok(())
+	}
+
+	/// A block's bucket of `d` deadlines, every challenge missed (none the one too many).
+	#[benchmark]
+	fn expire_challenges(
+		d: Linear<0, { T::MaxChallengesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		positions::<T>(d)?;
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let deadline = now.saturating_add(T::ChallengeTimeout::get());
+		let hosters: Vec<PositionOf<T>> = (0..d).filter_map(Positions::<T>::get).collect();
+		Pallet::<T>::challenge_positions(now, hosters)
+			.map_err(|_| BenchmarkError::Stop("no room for the deadlines"))?;
+		let due = deadline.saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(due);
+		#[block]
+		{
+			Pallet::<T>::expire(due);
+		}
+		assert_eq!(Challenges::<T>::iter().count(), 0);
+		assert_eq!(Failures::<T>::iter().count() as u32, d);
+		Ok(())
 	}
 
 	/// The miss that makes a hoster fail one time too many: it is replaced.
 	#[benchmark]
 	fn challenge_deadline() -> Result<(), BenchmarkError> {
 		let contract = active::<T>(1, 1, 10);
-		Pallet::<T>::challenge_contract(contract)?;
-		let (hoster, id) = OpenChallenges::<T>::iter_prefix(contract)
-			.next()
-			.ok_or(BenchmarkError::Stop("no challenge"))?;
-		let region =
-			Challenges::<T>::get(id).map(|c| c.region).ok_or(BenchmarkError::Stop("gone"))?;
+		let sponsor: T::AccountId = account("sponsor", 0, 0);
+		Pallet::<T>::do_request(sponsor, contract)?;
+		let (id, challenge) = open_challenge::<T>(contract)?;
+		let hoster = challenge.hoster.clone();
 		for _ in 1..T::MaxConsecutiveFailures::get() {
-			T::Ratings::record_challenge(&hoster, &region, false);
+			T::Ratings::record_challenge(&hoster, &challenge.region, false);
 		}
 		Failures::<T>::insert(contract, &hoster, T::MaxConsecutiveFailures::get() - 1);
+		let due = challenge.deadline.saturating_add(One::one());
+		frame_system::Pallet::<T>::set_block_number(due);
+		let replaced;
 		#[block]
 		{
-			<Pallet<T> as JobHandler>::execute(&Job::Proofs(ProofJob::Deadline(id)));
+			replaced = Pallet::<T>::miss(id, challenge);
 		}
-		assert!(Challenges::<T>::get(id).is_none());
+		assert!(replaced);
+		assert!(PositionIndex::<T>::get(contract, &hoster).is_none(), "the hoster is replaced");
+		Ok(())
+	}
+
+	/// One block's `on_initialize` with `10^e` checked positions: a full budget of challenges
+	/// opened, and as many opened earlier missing their deadline now. Its cost must not depend
+	/// on `e` (`docs/PERFORMANCE.md`). A measurement, not a weight (the hook is charged by the
+	/// three above), so it runs only with `--extra`: setting up a million positions takes
+	/// minutes.
+	#[benchmark(extra)]
+	fn challenge_block_at_scale(e: Linear<1, 6>) -> Result<(), BenchmarkError> {
+		positions::<T>(10u32.pow(e))?;
+		let start = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		let now = budget_due::<T>(start);
+		Sweep::<T>::put(datdot_primitives::rota::Rota {
+			owed: u64::from(T::ChallengesPerBlock::get()) * u64::from(T::ChallengePeriod::get()),
+			..Default::default()
+		});
+		let before = NextChallengeId::<T>::get();
+		#[block]
+		{
+			<Pallet<T> as Hooks<BlockNumberFor<T>>>::on_initialize(now);
+		}
+		assert_eq!(NextChallengeId::<T>::get() - before, u64::from(T::ChallengesPerBlock::get()));
+		assert_eq!(Challenges::<T>::iter().count() as u32, T::ChallengesPerBlock::get());
 		Ok(())
 	}
 }

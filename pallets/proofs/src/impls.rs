@@ -1,44 +1,71 @@
-//! Issuing challenges, checking answers, deadlines, and starting/stopping with contracts.
+//! The checked positions, each block's challenges and deadlines, answers, and starting/stopping
+//! with contracts.
+//!
+//! A block's work does not depend on how many positions are checked: it takes one bucket of
+//! deadlines (at most `MaxChallengesPerBlock`) and visits at most `ChallengesPerBlock` positions
+//! of the dense index `Positions`, by the sweep and by random draws ([`datdot_primitives::rota`]).
+//! Nothing here iterates over contracts, plans or providers; a contract's positions are at most
+//! `MaxHostersPerContract`.
 
 use alloc::vec::Vec;
-use codec::{Decode, Encode};
+use codec::Encode;
 use datdot_primitives::{
+	blake2_256,
 	encoding::{self, MAX_COPY_PATH},
 	feed::{BlockProof, FeedError, MAX_PROOF_NODES},
-	ChallengeId, ChunkIndex, ChunkRange, ContractDirectory, ContractId, ContractObserver,
-	ContractStatus, EndReason, HostedPosition, Job, JobHandler, PlanDirectory, Priority, ProofJob,
-	Ratings, ScheduleJob,
+	probe_index, ChallengeId, ChunkIndex, ChunkRange, ContractDirectory, ContractId,
+	ContractObserver, ContractStatus, PlanDirectory, Ratings,
 };
-use frame_support::{pallet_prelude::*, traits::Randomness};
+use frame_support::{pallet_prelude::*, storage::with_storage_layer, traits::Randomness};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{One, Saturating, TrailingZeroInput},
+	traits::{One, Saturating},
 	DispatchResult,
 };
 
 use crate::{
-	ChallengeOf, Challenges, Config, Error, Event, Failures, LastRequest, NextChallengeId,
-	OpenChallenges, Pallet, PeriodicJobs, StorageProof, WeightInfo,
+	AnnouncementOf, ChallengeOf, Challenged, ChallengedOf, Challenges, Config, Deadlines, Error,
+	Event, Failures, LastRequest, NextChallengeId, Pallet, Position, PositionCount, PositionIndex,
+	PositionOf, Positions, StorageProof, Sweep, WeightInfo,
 };
 
+/// Counts of one block's deadlines, for its weight.
+#[derive(Default)]
+struct Expired {
+	/// Entries of the bucket.
+	due: u32,
+	/// Misses that replaced their hoster, or whose hoster had left.
+	heavy: u32,
+}
+
 impl<T: Config> Pallet<T> {
-	fn now() -> frame_system::pallet_prelude::BlockNumberFor<T> {
+	fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
-	/// `count` distinct random chunk indexes of `range` (all of it when shorter), ascending.
-	fn pick_chunks(challenge: ChallengeId, range: ChunkRange, count: u32) -> Vec<ChunkIndex> {
+	/// The seed of the challenges issued in this block: the block's randomness.
+	fn seed(now: BlockNumberFor<T>) -> [u8; 32] {
+		let (hash, _) = T::Randomness::random(&(b"datdot/challenges", now).encode());
+		blake2_256(hash.as_ref())
+	}
+
+	/// `count` distinct chunk indexes of `range` (all of it when shorter), ascending, drawn for
+	/// challenge `id` from `seed`.
+	pub(crate) fn pick_chunks(
+		seed: &[u8; 32],
+		id: ChallengeId,
+		range: ChunkRange,
+		count: u32,
+	) -> Vec<ChunkIndex> {
 		let len = range.len();
 		if len <= count {
 			return (range.start..range.end).collect();
 		}
+		let seed = blake2_256(&(seed, id).encode());
 		let mut picked: Vec<ChunkIndex> = Vec::with_capacity(count as usize);
-		let mut nonce = 0u32;
-		while picked.len() < count as usize {
-			let (hash, _) = T::Randomness::random(&(b"datdot/chunk", challenge, nonce).encode());
-			let r = u32::decode(&mut TrailingZeroInput::new(hash.as_ref())).unwrap_or_default();
-			let index = range.start.saturating_add(r % len);
+		for nonce in 0..count {
+			let mut candidate = range.start.saturating_add(probe_index(&seed, nonce, len));
 			// Collisions are rare; a linear probe keeps the loop bounded by `count`.
-			let mut candidate = index;
 			while picked.contains(&candidate) {
 				candidate = if candidate.saturating_add(1) >= range.end {
 					range.start
@@ -47,89 +74,233 @@ impl<T: Config> Pallet<T> {
 				};
 			}
 			picked.push(candidate);
-			nonce.saturating_inc();
 		}
 		picked.sort_unstable();
 		picked
 	}
 
-	#[cfg(test)]
-	pub(crate) fn pick_chunks_for_test(
-		challenge: ChallengeId,
-		range: ChunkRange,
-	) -> Vec<ChunkIndex> {
-		Self::pick_chunks(challenge, range, T::ChunksPerChallenge::get())
-	}
+	// --- The checked positions ---
 
-	/// The hosted positions of a contract that can be challenged now.
-	fn challengeable(
-		contract: ContractId,
-	) -> Result<(ChunkRange, Vec<HostedPosition<T::AccountId>>), Error<T>> {
-		let (plan, range, status) =
-			T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
-		let paused = T::Plans::terms(plan).map_or(true, |terms| terms.paused);
-		ensure!(status != ContractStatus::Paused && !paused, Error::<T>::NothingToChallenge);
-		let positions = T::Contracts::hosted_positions(contract);
-		ensure!(!positions.is_empty(), Error::<T>::NothingToChallenge);
-		Ok((range, positions))
-	}
-
-	/// Challenges every hoster of `contract` that has no open challenge. Returns how many.
-	pub(crate) fn challenge_contract(contract: ContractId) -> Result<u32, DispatchError> {
-		let (range, positions) = Self::challengeable(contract)?;
-		Self::challenge_positions(contract, range, positions)
-	}
-
-	fn challenge_positions(
-		contract: ContractId,
-		range: ChunkRange,
-		positions: Vec<HostedPosition<T::AccountId>>,
-	) -> Result<u32, DispatchError> {
-		let mut issued = 0u32;
-		for HostedPosition { hoster, region, copy } in positions {
-			if OpenChallenges::<T>::contains_key(contract, &hoster) {
-				continue;
-			}
-			let id = NextChallengeId::<T>::mutate(|next| {
-				let id = *next;
-				*next = next.saturating_add(1);
-				id
-			});
-			let chunks = BoundedVec::truncate_from(Self::pick_chunks(
-				id,
-				range,
-				T::ChunksPerChallenge::get(),
-			));
-			let deadline = Self::now().saturating_add(T::ChallengeTimeout::get());
-			let deadline_job = T::Scheduler::schedule(
-				deadline.saturating_add(One::one()),
-				Job::Proofs(ProofJob::Deadline(id)),
-				Priority::Critical,
-			)?;
-			Challenges::<T>::insert(
-				id,
-				ChallengeOf::<T> {
-					contract,
-					hoster: hoster.clone(),
-					region,
-					copy,
-					chunks: chunks.clone(),
-					deadline,
-					deadline_job: Some(deadline_job),
-				},
-			);
-			OpenChallenges::<T>::insert(contract, &hoster, id);
-			Self::deposit_event(Event::ProvideProofOfStorage {
-				challenge: id,
-				hoster,
-				contract,
-				chunks,
-				deadline,
-			});
-			issued.saturating_inc();
+	/// Adds a position at the end of the dense index, unless it is there already.
+	fn index(position: PositionOf<T>) {
+		if PositionIndex::<T>::contains_key(position.contract, &position.hoster) {
+			return;
 		}
-		Ok(issued)
+		let len = PositionCount::<T>::get();
+		PositionIndex::<T>::insert(position.contract, &position.hoster, len);
+		Positions::<T>::insert(len, position);
+		PositionCount::<T>::put(len.saturating_add(1));
 	}
+
+	/// Removes a position from the dense index, filling its slot as the sweep requires.
+	fn unindex(contract: ContractId, hoster: &T::AccountId) {
+		let Some(index) = PositionIndex::<T>::take(contract, hoster) else { return };
+		let len = PositionCount::<T>::get();
+		let mut sweep = Sweep::<T>::get();
+		for (from, to) in sweep.removal(index, len).into_iter().flatten() {
+			if let Some(moved) = Positions::<T>::get(from) {
+				PositionIndex::<T>::insert(moved.contract, &moved.hoster, to);
+				Positions::<T>::insert(to, moved);
+			}
+		}
+		let last = len.saturating_sub(1);
+		Positions::<T>::remove(last);
+		PositionCount::<T>::put(last);
+		Sweep::<T>::put(sweep);
+	}
+
+	/// Indexes the hosted positions of `contract` (`hoster`'s only, if given).
+	fn index_contract(contract: ContractId, hoster: Option<&T::AccountId>) {
+		let Some((_, range, _)) = T::Contracts::summary(contract) else { return };
+		for position in T::Contracts::hosted_positions(contract) {
+			if hoster.is_none_or(|h| *h == position.hoster) {
+				Self::index(Position {
+					contract,
+					hoster: position.hoster,
+					region: position.region,
+					range,
+				});
+			}
+		}
+	}
+
+	/// Removes every position of `contract` from the index (at most `MaxHostersPerContract`).
+	fn unindex_contract(contract: ContractId) {
+		let hosters: Vec<T::AccountId> = PositionIndex::<T>::iter_key_prefix(contract).collect();
+		for hoster in hosters {
+			Self::unindex(contract, &hoster);
+		}
+	}
+
+	// --- Issuing ---
+
+	/// Opens challenge `id` of `position`.
+	fn open(
+		id: ChallengeId,
+		position: PositionOf<T>,
+		seed: &[u8; 32],
+		deadline: BlockNumberFor<T>,
+	) -> ChallengedOf<T> {
+		let chunks = BoundedVec::truncate_from(Self::pick_chunks(
+			seed,
+			id,
+			position.range,
+			T::ChunksPerChallenge::get(),
+		));
+		let Position { contract, hoster, region, .. } = position;
+		Challenges::<T>::insert(
+			id,
+			ChallengeOf::<T> {
+				contract,
+				hoster: hoster.clone(),
+				region,
+				chunks: chunks.clone(),
+				deadline,
+			},
+		);
+		Challenged { challenge: id, hoster, contract, chunks }
+	}
+
+	/// Room left in the bucket of the deadlines of challenges opened at `now`.
+	fn room(now: BlockNumberFor<T>) -> u32 {
+		let expires = now.saturating_add(T::ChallengeTimeout::get()).saturating_add(One::one());
+		let held = Deadlines::<T>::decode_len(expires).unwrap_or(0) as u32;
+		T::MaxChallengesPerBlock::get().saturating_sub(held)
+	}
+
+	/// Opens a challenge of each position with deadline `now + ChallengeTimeout`, and announces
+	/// them in one event. Refuses, changing nothing, more than the deadline's bucket has room
+	/// for.
+	pub(crate) fn challenge_positions(
+		now: BlockNumberFor<T>,
+		positions: Vec<PositionOf<T>>,
+	) -> Result<u32, Error<T>> {
+		if positions.is_empty() {
+			return Ok(0);
+		}
+		let deadline = now.saturating_add(T::ChallengeTimeout::get());
+		let expires = deadline.saturating_add(One::one());
+		let mut bucket = Deadlines::<T>::get(expires);
+		let count = positions.len() as u32;
+		ensure!(
+			bucket.len() as u32 + count <= T::MaxChallengesPerBlock::get(),
+			Error::<T>::TooManyChallenges
+		);
+		let seed = Self::seed(now);
+		let first = NextChallengeId::<T>::get();
+		let mut announced = Vec::with_capacity(positions.len());
+		for (id, position) in (first..).zip(positions) {
+			// Room was checked above.
+			let _ = bucket.try_push(id);
+			announced.push(Self::open(id, position, &seed, deadline));
+		}
+		NextChallengeId::<T>::put(first.saturating_add(count.into()));
+		Deadlines::<T>::insert(expires, bucket);
+		Self::deposit_event(Event::ProvideProofOfStorage {
+			challenges: AnnouncementOf::<T>::truncate_from(announced),
+			deadline,
+		});
+		Ok(count)
+	}
+
+	/// This block's challenges: the sweep's turn and random draws, within the budget.
+	pub(crate) fn challenge_block(now: BlockNumberFor<T>) -> Weight {
+		let len = PositionCount::<T>::get();
+		let mut sweep = Sweep::<T>::get();
+		let seed = Self::seed(now);
+		let budget = T::ChallengesPerBlock::get();
+		let turn = sweep.turn(len, T::ChallengePeriod::get(), budget);
+		if turn.behind > 0 {
+			Self::deposit_event(Event::ChallengesBehind {
+				behind: turn.behind,
+				positions: len,
+				budget,
+			});
+		}
+		let mut visits: Vec<u32> = Vec::with_capacity(turn.visits() as usize);
+		visits.extend((0..turn.sweep).filter_map(|_| sweep.next(len)));
+		visits.extend((0..turn.random).map(|draw| probe_index(&seed, draw, len)));
+		Sweep::<T>::put(sweep);
+		// The bucket of this block's deadlines is new and holds the budget (`integrity_test`).
+		let positions: Vec<PositionOf<T>> = visits
+			.iter()
+			.take(Self::room(now) as usize)
+			.filter_map(|index| Positions::<T>::get(index))
+			.collect();
+		let _ = Self::challenge_positions(now, positions);
+		T::WeightInfo::issue_challenges(visits.len() as u32)
+	}
+
+	// --- Deadlines ---
+
+	/// The deadlines that pass at `now`: every challenge still open in the bucket is missed.
+	pub(crate) fn expire(now: BlockNumberFor<T>) -> Weight {
+		let bucket = Deadlines::<T>::take(now);
+		let mut expired = Expired { due: bucket.len() as u32, ..Default::default() };
+		for id in bucket {
+			if let Some(challenge) = Challenges::<T>::take(id) {
+				if Self::miss(id, challenge) {
+					expired.heavy.saturating_inc();
+				}
+			}
+		}
+		T::WeightInfo::expire_challenges(expired.due).saturating_add(
+			T::WeightInfo::challenge_deadline().saturating_mul(expired.heavy.into()),
+		)
+	}
+
+	/// Counts challenge `id` as missed, in the position's region and, while the hoster still
+	/// holds the position, in the contract, where one miss too many replaces it. A hoster that
+	/// left with the challenge open missed it too; a paused or ended contract's challenges lapse.
+	/// Returns whether it did more than count (a replacement, or a look at the contract).
+	pub(crate) fn miss(id: ChallengeId, challenge: ChallengeOf<T>) -> bool {
+		let ChallengeOf::<T> { contract, hoster, region, .. } = challenge;
+		let checked = PositionIndex::<T>::contains_key(contract, &hoster);
+		if !checked && !Self::running(contract) {
+			return true;
+		}
+		T::Ratings::record_challenge(&hoster, &region, false);
+		let failures = if checked {
+			Failures::<T>::mutate(contract, &hoster, |n| {
+				n.saturating_inc();
+				*n
+			})
+		} else {
+			Failures::<T>::get(contract, &hoster).saturating_add(1)
+		};
+		Self::deposit_event(Event::ProofMissed {
+			challenge: id,
+			hoster: hoster.clone(),
+			contract,
+			consecutive_failures: failures,
+		});
+		if !checked {
+			return true;
+		}
+		if failures < T::MaxConsecutiveFailures::get() {
+			return false;
+		}
+		// A replacement that cannot be made now leaves the count as it is: the next miss tries
+		// again.
+		let _ = with_storage_layer(|| T::Contracts::replace_hoster(contract, &hoster));
+		true
+	}
+
+	/// Whether `contract` exists and neither it nor its plan is paused.
+	fn running(contract: ContractId) -> bool {
+		let Some((plan, _, status)) = T::Contracts::summary(contract) else { return false };
+		status != ContractStatus::Paused && T::Plans::terms(plan).is_some_and(|t| !t.paused)
+	}
+
+	/// The most one block's challenges and deadlines can cost.
+	pub fn worst_block_weight() -> Weight {
+		let due = T::MaxChallengesPerBlock::get();
+		T::WeightInfo::expire_challenges(due)
+			.saturating_add(T::WeightInfo::challenge_deadline().saturating_mul(due.into()))
+			.saturating_add(T::WeightInfo::issue_challenges(T::ChallengesPerBlock::get()))
+	}
+
+	// --- Sponsors' requests ---
 
 	pub(crate) fn do_request(who: T::AccountId, contract: ContractId) -> DispatchResult {
 		let (plan, _, _) = T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
@@ -142,15 +313,27 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::RequestTooSoon
 			);
 		}
-		let issued = Self::challenge_contract(contract)?;
-		ensure!(issued > 0, Error::<T>::ChallengePending);
+		ensure!(Self::running(contract), Error::<T>::NothingToChallenge);
+		let positions: Vec<PositionOf<T>> = PositionIndex::<T>::iter_prefix_values(contract)
+			.filter_map(|index| Positions::<T>::get(index))
+			.collect();
+		ensure!(!positions.is_empty(), Error::<T>::NothingToChallenge);
+		Self::challenge_positions(now, positions)?;
 		LastRequest::<T>::insert(contract, now);
 		Ok(())
 	}
 
-	/// The weight `proof_of_storage_response` is charged before it runs: its chunks, the
-	/// largest of them, the deepest Hypercore proof and the longest commitment path, each within
-	/// its bound.
+	// --- Answers ---
+
+	/// The weight `proof_of_storage_response` is charged before it runs: each answer's own.
+	pub fn answers_weight(proofs: &[StorageProof]) -> Weight {
+		proofs
+			.iter()
+			.fold(Weight::zero(), |total, proof| total.saturating_add(Self::response_weight(proof)))
+	}
+
+	/// The weight of one answer: its chunks, the largest of them, the deepest Hypercore proof
+	/// and the longest commitment path, each within its bound.
 	pub fn response_weight(proof: &StorageProof) -> Weight {
 		let chunks = proof.chunks.iter().take(T::ChunksPerChallenge::get() as usize);
 		let size = chunks.clone().map(|chunk| chunk.encoded.len()).max().unwrap_or_default();
@@ -187,10 +370,36 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	pub(crate) fn do_response(who: T::AccountId, proof: StorageProof) -> DispatchResult {
+	/// Checks every answer, then counts them all: one that fails changes nothing.
+	pub(crate) fn do_respond(who: T::AccountId, proofs: Vec<StorageProof>) -> DispatchResult {
+		ensure!(!proofs.is_empty(), Error::<T>::NoAnswers);
+		let mut checked: Vec<(ChallengeId, ChallengeOf<T>)> = Vec::with_capacity(proofs.len());
+		for proof in proofs {
+			let id = proof.challenge;
+			ensure!(checked.iter().all(|(other, _)| *other != id), Error::<T>::DuplicateAnswer);
+			checked.push((id, Self::check_answer(&who, proof)?));
+		}
+		for (id, challenge) in checked {
+			Challenges::<T>::remove(id);
+			Failures::<T>::remove(challenge.contract, &who);
+			T::Ratings::record_challenge(&who, &challenge.region, true);
+			Self::deposit_event(Event::ProofAccepted {
+				challenge: id,
+				hoster: who.clone(),
+				contract: challenge.contract,
+			});
+		}
+		Ok(())
+	}
+
+	/// Checks one answer of `who`; returns the challenge it answers.
+	fn check_answer(
+		who: &T::AccountId,
+		proof: StorageProof,
+	) -> Result<ChallengeOf<T>, DispatchError> {
 		let challenge =
 			Challenges::<T>::get(proof.challenge).ok_or(Error::<T>::UnknownChallenge)?;
-		ensure!(challenge.hoster == who, Error::<T>::NotChallengedHoster);
+		ensure!(challenge.hoster == *who, Error::<T>::NotChallengedHoster);
 		ensure!(Self::now() <= challenge.deadline, Error::<T>::DeadlinePassed);
 		let (plan, range, _) =
 			T::Contracts::summary(challenge.contract).ok_or(Error::<T>::UnknownContract)?;
@@ -203,12 +412,17 @@ impl<T: Config> Pallet<T> {
 			ensure!(answer.nodes.len() <= MAX_PROOF_NODES as usize, Error::<T>::PathTooLong);
 			ensure!(answer.copy_path.len() <= MAX_COPY_PATH as usize, Error::<T>::CopyPathTooLong);
 		}
+		let copy = T::Contracts::hosted_positions(challenge.contract)
+			.into_iter()
+			.find(|position| position.hoster == *who)
+			.map(|position| position.copy)
+			.ok_or(Error::<T>::NotHosting)?;
 		let feed = T::Plans::feed(plan).ok_or(Error::<T>::UnknownPlan)?;
 		ensure!(proof.length == feed.length, Error::<T>::StaleFeed);
 		for (answer, chunk) in proof.chunks.into_iter().zip(challenge.chunks.iter().copied()) {
 			ensure!(
 				encoding::in_commitment(
-					&challenge.copy.commitment,
+					&copy.commitment,
 					range,
 					chunk,
 					&answer.encoded,
@@ -217,125 +431,53 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::NotInCopy
 			);
 			let index = u64::from(chunk);
-			let value = encoding::decode_block(&challenge.copy.key, index, &answer.encoded);
+			let value = encoding::decode_block(&copy.key, index, &answer.encoded);
 			let block = BlockProof { fork: proof.fork, index, value, nodes: answer.nodes };
 			feed.verify(&block).map_err(Self::proof_error)?;
 		}
-		Self::close_challenge(proof.challenge);
-		Failures::<T>::remove(challenge.contract, &who);
-		T::Ratings::record_challenge(&who, &challenge.region, true);
-		Self::deposit_event(Event::ProofAccepted {
-			challenge: proof.challenge,
-			hoster: who,
-			contract: challenge.contract,
-		});
-		Ok(())
+		Ok(challenge)
 	}
 
-	/// Removes an open challenge and its deadline job.
-	fn close_challenge(id: ChallengeId) -> Option<ChallengeOf<T>> {
-		let challenge = Challenges::<T>::take(id)?;
-		OpenChallenges::<T>::remove(challenge.contract, &challenge.hoster);
-		if let Some(job) = challenge.deadline_job {
-			T::Scheduler::cancel(job);
-		}
-		Some(challenge)
-	}
+	// --- Invariants ---
 
-	/// Closes challenge `id` as missed: counts the failure in the position's region and in the
-	/// contract, and says so. Returns the hoster's failures in a row in the contract.
-	fn miss(id: ChallengeId) -> Option<(ChallengeOf<T>, u32)> {
-		let challenge = Self::close_challenge(id)?;
-		T::Ratings::record_challenge(&challenge.hoster, &challenge.region, false);
-		let failures = Failures::<T>::mutate(challenge.contract, &challenge.hoster, |n| {
-			n.saturating_inc();
-			*n
-		});
-		Self::deposit_event(Event::ProofMissed {
-			challenge: id,
-			hoster: challenge.hoster.clone(),
-			contract: challenge.contract,
-			consecutive_failures: failures,
-		});
-		Some((challenge, failures))
-	}
-
-	/// The deadline of challenge `id` passed: a miss; one too many replaces the hoster.
-	fn deadline(id: ChallengeId) -> DispatchResult {
-		let Some((challenge, failures)) = Self::miss(id) else { return Ok(()) };
-		if failures >= T::MaxConsecutiveFailures::get() {
-			T::Contracts::replace_hoster(challenge.contract, &challenge.hoster)?;
-		}
-		Ok(())
-	}
-
-	/// Time for a contract's periodic challenge: challenge it (unless there is nothing to
-	/// challenge now) and arm the next one.
-	fn periodic_challenge(contract: ContractId) -> Result<Weight, DispatchError> {
-		PeriodicJobs::<T>::remove(contract);
-		let Some((_, _, status)) = T::Contracts::summary(contract) else {
-			return Ok(T::WeightInfo::storage_challenge(0));
-		};
-		let issued = match Self::challengeable(contract) {
-			Ok((range, positions)) => Self::challenge_positions(contract, range, positions)?,
-			Err(_) => 0,
-		};
-		if status != ContractStatus::Paused {
-			Self::schedule_periodic(contract)?;
-		}
-		Ok(T::WeightInfo::storage_challenge(issued))
-	}
-
-	fn schedule_periodic(contract: ContractId) -> DispatchResult {
-		if PeriodicJobs::<T>::contains_key(contract) {
-			return Ok(());
-		}
-		let at = Self::now().saturating_add(T::ChallengePeriod::get());
-		let job = T::Scheduler::schedule(
-			at,
-			Job::Proofs(ProofJob::Challenge(contract)),
-			Priority::Normal,
-		)?;
-		PeriodicJobs::<T>::insert(contract, job);
-		Ok(())
-	}
-
-	/// Every open challenge is indexed and belongs to a live contract; every periodic job and
-	/// failure count belongs to a live contract.
+	/// The index is dense and consistent, every open challenge waits in its deadline's bucket,
+	/// and every record belongs to a live contract.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		Self::check_challenges_indexed()?;
+		Self::check_index()?;
+		Self::check_challenges()?;
 		Self::check_records_of_live_contracts()
 	}
 
-	fn check_challenges_indexed() -> Result<(), sp_runtime::TryRuntimeError> {
-		for (id, challenge) in Challenges::<T>::iter() {
+	fn check_index() -> Result<(), sp_runtime::TryRuntimeError> {
+		let len = PositionCount::<T>::get();
+		for index in 0..len {
+			let position = Positions::<T>::get(index).ok_or("a hole in the positions")?;
 			ensure!(
-				OpenChallenges::<T>::get(challenge.contract, &challenge.hoster) == Some(id),
-				"an open challenge is not indexed"
+				PositionIndex::<T>::get(position.contract, &position.hoster) == Some(index),
+				"a position is not indexed where it lies"
 			);
 		}
-		for (contract, hoster, id) in OpenChallenges::<T>::iter() {
-			let challenge = Challenges::<T>::get(id).ok_or("an index names no challenge")?;
+		ensure!(Positions::<T>::iter_keys().count() as u32 == len, "a position past the count");
+		ensure!(PositionIndex::<T>::iter_keys().count() as u32 == len, "an index of no position");
+		Ok(())
+	}
+
+	fn check_challenges() -> Result<(), sp_runtime::TryRuntimeError> {
+		let now = Self::now();
+		for (id, challenge) in Challenges::<T>::iter() {
+			let expires = challenge.deadline.saturating_add(One::one());
+			ensure!(expires > now, "an open challenge's deadline passed");
 			ensure!(
-				challenge.contract == contract && challenge.hoster == hoster,
-				"an index names another challenge"
+				Deadlines::<T>::get(expires).contains(&id),
+				"an open challenge is missing from its deadline's bucket"
 			);
 		}
 		Ok(())
 	}
 
 	fn check_records_of_live_contracts() -> Result<(), sp_runtime::TryRuntimeError> {
-		for (_, challenge) in Challenges::<T>::iter() {
-			ensure!(
-				T::Contracts::summary(challenge.contract).is_some(),
-				"a challenge of an ended contract"
-			);
-		}
-		for (contract, _) in PeriodicJobs::<T>::iter() {
-			ensure!(
-				T::Contracts::summary(contract).is_some(),
-				"a periodic job of an ended contract"
-			);
+		for (contract, _) in PositionIndex::<T>::iter_keys() {
+			ensure!(T::Contracts::summary(contract).is_some(), "a position of an ended contract");
 		}
 		for (contract, _, _) in Failures::<T>::iter() {
 			ensure!(T::Contracts::summary(contract).is_some(), "failures of an ended contract");
@@ -344,86 +486,32 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> JobHandler for Pallet<T> {
-	fn max_weight(job: &Job) -> Option<Weight> {
-		let Job::Proofs(job) = job else { return None };
-		Some(match job {
-			ProofJob::Challenge(_) => {
-				T::WeightInfo::storage_challenge(T::MaxHostersPerContract::get())
-			}
-			ProofJob::Deadline(_) => T::WeightInfo::challenge_deadline(),
-		})
-	}
-
-	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
-		let Job::Proofs(job) = job else { return None };
-		Some(match *job {
-			ProofJob::Challenge(contract) => Self::periodic_challenge(contract),
-			ProofJob::Deadline(id) => {
-				Self::deadline(id).map(|()| T::WeightInfo::challenge_deadline())
-			}
-		})
-	}
-
-	fn abandon(job: &Job) -> Option<Weight> {
-		let Job::Proofs(job) = job else { return None };
-		match *job {
-			// Checks that cannot be kept up end the contract rather than stop in silence.
-			ProofJob::Challenge(contract) => {
-				PeriodicJobs::<T>::remove(contract);
-				T::Contracts::end(contract, EndReason::Stalled);
-			}
-			// The miss counts; the replacement waits for the next miss.
-			ProofJob::Deadline(id) => {
-				Self::miss(id);
-			}
-		}
-		Some(Self::max_weight(&Job::Proofs(*job)).unwrap_or_default())
-	}
-
-	fn is_live(job: &Job) -> Option<bool> {
-		let Job::Proofs(job) = job else { return None };
-		Some(match job {
-			ProofJob::Challenge(contract) => T::Contracts::summary(*contract).is_some(),
-			ProofJob::Deadline(id) => Challenges::<T>::contains_key(id),
-		})
-	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// The most a proof job can cost.
-	pub fn job_weight(job: &Job) -> Weight {
-		<Self as JobHandler>::max_weight(job).unwrap_or_default()
-	}
-}
-
 impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
 	fn activated(contract: ContractId) -> DispatchResult {
-		Self::schedule_periodic(contract)
+		Self::index_contract(contract, None);
+		Ok(())
 	}
 
 	fn stopped(contract: ContractId) {
-		if let Some(job) = PeriodicJobs::<T>::take(contract) {
-			T::Scheduler::cancel(job);
-		}
-		let open: Vec<ChallengeId> = OpenChallenges::<T>::iter_prefix_values(contract).collect();
-		for id in open {
-			Self::close_challenge(id);
-		}
+		// Its open challenges lapse at their deadlines.
+		Self::unindex_contract(contract);
 	}
 
 	fn ended(contract: ContractId) {
-		Self::stopped(contract);
+		Self::unindex_contract(contract);
 		LastRequest::<T>::remove(contract);
 		// At most one entry per position: a hoster's entry goes when it leaves.
 		for _ in Failures::<T>::drain_prefix(contract) {}
 	}
 
 	fn hoster_removed(contract: ContractId, hoster: &T::AccountId) {
-		// Leaving with a challenge open does not escape it: it counts as missed.
-		if let Some(id) = OpenChallenges::<T>::get(contract, hoster) {
-			Self::miss(id);
-		}
+		// Leaving with a challenge open does not escape it: it counts as missed at its deadline.
+		Self::unindex(contract, hoster);
 		Failures::<T>::remove(contract, hoster);
+	}
+
+	fn hoster_added(contract: ContractId, hoster: &T::AccountId) -> DispatchResult {
+		Self::index_contract(contract, Some(hoster));
+		Ok(())
 	}
 }

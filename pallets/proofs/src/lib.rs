@@ -21,8 +21,7 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use datdot_primitives::{
-		ChallengeId, ChunkIndex, ContractDirectory, ContractId, JobId, PlanDirectory, Ratings,
-		ScheduleJob,
+		rota::Rota, ChallengeId, ContractDirectory, ContractId, PlanDirectory, Ratings,
 	};
 	use frame_support::{pallet_prelude::*, traits::Randomness};
 	use frame_system::pallet_prelude::*;
@@ -33,6 +32,19 @@ pub mod pallet {
 		BlockNumberFor<T>,
 		<T as Config>::ChunksPerChallenge,
 	>;
+
+	/// A checked position of this runtime.
+	pub type PositionOf<T> = Position<<T as frame_system::Config>::AccountId>;
+
+	/// A challenge as this runtime announces it.
+	pub type ChallengedOf<T> =
+		Challenged<<T as frame_system::Config>::AccountId, <T as Config>::ChunksPerChallenge>;
+
+	/// The challenges of one announcement.
+	pub type AnnouncementOf<T> = BoundedVec<ChallengedOf<T>, <T as Config>::MaxChallengesPerBlock>;
+
+	/// The answers one `proof_of_storage_response` carries.
+	pub type AnswersOf<T> = BoundedVec<StorageProof, <T as Config>::MaxAnswersPerCall>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -45,13 +57,23 @@ pub mod pallet {
 		type Contracts: ContractDirectory<Self::AccountId>;
 		/// Where outcomes are counted.
 		type Ratings: Ratings<Self::AccountId>;
-		/// Where periodic challenges and deadlines go.
-		type Scheduler: ScheduleJob<BlockNumberFor<Self>>;
-		/// On-chain randomness for picking chunks.
+		/// On-chain randomness for drawing positions and picking chunks.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
-		/// Blocks between a contract's periodic challenges.
+		/// The window in which the sweep challenges every position once, in blocks, while
+		/// `ChallengesPerBlock` keeps up.
 		#[pallet::constant]
-		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+		type ChallengePeriod: Get<u32>;
+		/// The budget: positions visited per block, by the sweep and by random draws together.
+		/// It bounds each block's challenge work whatever the number of positions.
+		#[pallet::constant]
+		type ChallengesPerBlock: Get<u32>;
+		/// The most challenges whose deadline falls in one block: the periodic ones of a block
+		/// and sponsors' requests. Also the most one announcement lists.
+		#[pallet::constant]
+		type MaxChallengesPerBlock: Get<u32>;
+		/// The most answers one `proof_of_storage_response` carries.
+		#[pallet::constant]
+		type MaxAnswersPerCall: Get<u32>;
 		/// Blocks a hoster has to answer.
 		#[pallet::constant]
 		type ChallengeTimeout: Get<BlockNumberFor<Self>>;
@@ -85,14 +107,34 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Challenges<T: Config> = StorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
 
-	/// The open challenge of each hoster of each contract (at most one).
+	/// The challenges whose deadline passes at a block (the block after their last): one
+	/// bucket per block, taken whole when the block comes. Answered ones are skipped.
 	#[pallet::storage]
-	pub type OpenChallenges<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, ContractId, Blake2_128Concat, T::AccountId, ChallengeId>;
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<ChallengeId, T::MaxChallengesPerBlock>,
+		ValueQuery,
+	>;
 
-	/// The next periodic challenge job of each active contract.
+	/// The checked positions, densely at `0..PositionCount`: what the sweep walks and the
+	/// draws pick from.
 	#[pallet::storage]
-	pub type PeriodicJobs<T: Config> = StorageMap<_, Twox64Concat, ContractId, JobId>;
+	pub type Positions<T: Config> = StorageMap<_, Twox64Concat, u32, PositionOf<T>>;
+
+	/// How many positions are checked.
+	#[pallet::storage]
+	pub type PositionCount<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Where each checked position of each contract lies in `Positions`.
+	#[pallet::storage]
+	pub type PositionIndex<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ContractId, Blake2_128Concat, T::AccountId, u32>;
+
+	/// Where the sweep stands, and by how much the last block fell behind.
+	#[pallet::storage]
+	pub type Sweep<T> = StorageValue<_, Rota, ValueQuery>;
 
 	/// Challenges failed in a row by each hoster of each contract. A pass in the same contract
 	/// resets it; nothing else does.
@@ -114,16 +156,11 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A hoster must prove it holds these chunks by the deadline.
+		/// Hosters must prove they hold these chunks by the deadline: a block's challenges,
+		/// or those of a sponsor's request.
 		ProvideProofOfStorage {
-			/// The challenge.
-			challenge: ChallengeId,
-			/// The hoster.
-			hoster: T::AccountId,
-			/// The contract.
-			contract: ContractId,
-			/// The chunk indexes to prove, in order.
-			chunks: BoundedVec<ChunkIndex, T::ChunksPerChallenge>,
+			/// The challenges, each naming its hoster, contract and chunks.
+			challenges: AnnouncementOf<T>,
 			/// The last block in which an answer counts.
 			deadline: BlockNumberFor<T>,
 		},
@@ -147,6 +184,16 @@ pub mod pallet {
 			/// The hoster's failures in a row in this contract.
 			consecutive_failures: u32,
 		},
+		/// This block owed the sweep more visits than `ChallengesPerBlock`: positions are
+		/// challenged less often than once per `ChallengePeriod` until the budget catches up.
+		ChallengesBehind {
+			/// The sweep's visits owed beyond the budget.
+			behind: u32,
+			/// The checked positions.
+			positions: u32,
+			/// The budget.
+			budget: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -157,8 +204,15 @@ pub mod pallet {
 		NotSponsor,
 		/// The contract has no hoster to challenge, or is paused.
 		NothingToChallenge,
-		/// Every hoster of the contract already has an open challenge.
-		ChallengePending,
+		/// The block of this challenge's deadline holds `MaxChallengesPerBlock` deadlines
+		/// already; ask again in the next block.
+		TooManyChallenges,
+		/// The answer carries no proofs.
+		NoAnswers,
+		/// The answer carries two proofs for one challenge.
+		DuplicateAnswer,
+		/// The hoster no longer holds a copy in the challenged contract.
+		NotHosting,
 		/// No open challenge has this id.
 		UnknownChallenge,
 		/// The caller is not the challenged hoster.
@@ -209,23 +263,38 @@ pub mod pallet {
 			Self::do_request(who, data.contract)
 		}
 
-		/// The challenged hoster answers with the chunks of its encoded copy, their paths in
-		/// its commitment and the Hypercore proofs of the blocks they decode to.
+		/// A challenged hoster answers one or more of its challenges, each with the chunks of
+		/// its encoded copy, their paths in its commitment and the Hypercore proofs of the
+		/// blocks they decode to. The answers count together: one that fails fails the call.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::response_weight(&proof))]
+		#[pallet::weight(Pallet::<T>::answers_weight(proofs))]
 		pub fn proof_of_storage_response(
 			origin: OriginFor<T>,
-			proof: StorageProof,
+			proofs: AnswersOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_response(who, proof)
+			Self::do_respond(who, proofs.into_inner())
 		}
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::expire(now).saturating_add(Self::challenge_block(now))
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxConsecutiveFailures::get() >= 1, "a hoster must be allowed to fail");
+			assert!(T::ChallengePeriod::get() >= 1, "the challenge window is empty");
+			assert!(
+				T::MaxChallengesPerBlock::get()
+					>= T::ChallengesPerBlock::get().saturating_add(T::MaxHostersPerContract::get()),
+				"a block's deadlines must hold its challenges and a sponsor's request"
+			);
+			assert!(
+				T::BlockWeights::get().max_block.all_gte(Self::worst_block_weight()),
+				"a block's challenges and deadlines do not fit in a block"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

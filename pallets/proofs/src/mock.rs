@@ -6,9 +6,9 @@ use core::cell::RefCell;
 use datdot_primitives::{
 	encoding::{self, HostedCopy},
 	feed::{BlockProof, FeedTree},
-	testing::{self, doubles, region, MockPlans, MockRatings, MockScheduler, TestRandomness},
-	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition,
-	Performance, PlanId, PlanTerms, Priority,
+	testing::{self, doubles, region, MockPlans, MockRatings, TestRandomness},
+	ChunkRange, ContractDirectory, ContractId, ContractObserver, ContractStatus, EndReason,
+	HostedPosition, Performance, PlanId, PlanTerms, Priority,
 };
 use frame_support::{derive_impl, parameter_types};
 use sp_core::{Pair, H256};
@@ -143,7 +143,10 @@ impl ContractDirectory<AccountId> for MockContracts {
 }
 
 parameter_types! {
-	pub const ChallengePeriod: u64 = 50;
+	pub const ChallengePeriod: u32 = 50;
+	pub const ChallengesPerBlock: u32 = 4;
+	pub const MaxChallengesPerBlock: u32 = 8;
+	pub const MaxAnswersPerCall: u32 = 4;
 	pub const ChallengeTimeout: u64 = 10;
 	pub const ChunksPerChallenge: u32 = 3;
 	pub const MaxChunkSize: u32 = 128;
@@ -156,9 +159,11 @@ impl crate::Config for Test {
 	type Plans = MockPlans;
 	type Contracts = MockContracts;
 	type Ratings = MockRatings;
-	type Scheduler = MockScheduler;
 	type Randomness = TestRandomness;
 	type ChallengePeriod = ChallengePeriod;
+	type ChallengesPerBlock = ChallengesPerBlock;
+	type MaxChallengesPerBlock = MaxChallengesPerBlock;
+	type MaxAnswersPerCall = MaxAnswersPerCall;
 	type ChallengeTimeout = ChallengeTimeout;
 	type ChunksPerChallenge = ChunksPerChallenge;
 	type MaxChunkSize = MaxChunkSize;
@@ -174,8 +179,9 @@ pub fn set_block(n: u64) {
 	doubles(|d| d.now = n);
 }
 
-/// Contracts `0..contracts` of plan 0, each active and hosted by HOSTER_A and HOSTER_B;
-/// `build_and_execute` runs a test on them and then checks the pallet's invariants.
+/// Contracts `0..contracts` of plan 0, each active (its positions checked) and hosted by
+/// HOSTER_A and HOSTER_B; `build_and_execute` runs a test on them and then checks the pallet's
+/// invariants.
 pub struct ExtBuilder {
 	contracts: u64,
 }
@@ -221,6 +227,9 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			set_block(1);
+			for contract in 0..self.contracts {
+				Proofs::activated(contract).expect("activated");
+			}
 			test();
 			Proofs::do_try_state().expect("proof invariants hold");
 		});

@@ -1,30 +1,18 @@
 //! Unit tests of challenges, answers and deadlines.
 
 use crate::{
-	mock::*, ChallengeRequest, Challenges, Error, Event, OpenChallenges, PeriodicJobs, StorageProof,
+	mock::*, AnswersOf, ChallengeRequest, Challenged, Challenges, Deadlines, Error, Event,
+	Failures, PositionCount, PositionIndex, Positions, StorageProof, Sweep,
 };
 use datdot_primitives::encoding::{self, HostedCopy};
 use datdot_primitives::{
 	testing::{doubles, region},
-	ContractObserver, ContractStatus, EndReason, Job, JobHandler, ProofJob, Rating,
+	ContractObserver, ContractStatus, Rating,
 };
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use sp_core::H256;
 use sp_runtime::DispatchError;
-
-/// Runs a proof job as the scheduler would: it is no longer pending, and it must succeed.
-fn run(job: ProofJob) {
-	let job = Job::Proofs(job);
-	doubles(|d| d.take_job(&job));
-	assert_ok!(Proofs::execute(&job).expect("a proof job"));
-}
-
-/// When `job` is pending, at which block.
-fn pending_at(job: ProofJob) -> Option<u64> {
-	doubles(|d| {
-		d.pending_jobs().into_iter().find(|(_, _, j, _)| *j == Job::Proofs(job)).map(|p| p.1)
-	})
-}
+use std::collections::BTreeMap;
 
 fn rating(who: AccountId) -> Rating {
 	doubles(|d| d.ratings.get(&(who, region("u3"))).copied().unwrap_or_default())
@@ -34,10 +22,18 @@ fn request() -> ChallengeRequest {
 	ChallengeRequest { contract: 0 }
 }
 
-/// The challenge id and chunks of HOSTER_A's open challenge on contract 0.
+/// The id and chunks of `hoster`'s latest open challenge in `contract`.
+fn open_in(contract: u64, hoster: AccountId) -> (u64, Vec<u32>) {
+	Challenges::<Test>::iter()
+		.filter(|(_, c)| c.contract == contract && c.hoster == hoster)
+		.max_by_key(|(id, _)| *id)
+		.map(|(id, c)| (id, c.chunks.into_inner()))
+		.expect("an open challenge")
+}
+
+/// The id and chunks of `hoster`'s latest open challenge in contract 0.
 fn challenge_of(hoster: AccountId) -> (u64, Vec<u32>) {
-	let id = OpenChallenges::<Test>::get(0, hoster).expect("an open challenge");
-	(id, Challenges::<Test>::get(id).unwrap().chunks.into_inner())
+	open_in(0, hoster)
 }
 
 /// The challenged hoster's answer from its copy (HOSTER_A's once the challenge is closed).
@@ -51,6 +47,42 @@ fn honest_answer(id: u64, chunks: &[u32]) -> StorageProof {
 	}
 }
 
+/// One call's answers.
+fn answers(proofs: Vec<StorageProof>) -> AnswersOf<Test> {
+	proofs.try_into().expect("within MaxAnswersPerCall")
+}
+
+/// `who` answers with `proofs` in one call.
+fn respond(who: AccountId, proofs: Vec<StorageProof>) -> sp_runtime::DispatchResult {
+	Proofs::proof_of_storage_response(RuntimeOrigin::signed(who), answers(proofs))
+}
+
+/// Runs block `n`'s hook: its deadlines pass, then its challenges are opened.
+fn run_block(n: u64) {
+	set_block(n);
+	Proofs::on_initialize(n);
+}
+
+/// Block `n`'s deadlines pass, and nothing else.
+fn expire(n: u64) {
+	set_block(n);
+	Proofs::expire(n);
+}
+
+/// The challenges announced by `ProvideProofOfStorage` events so far.
+fn announced() -> Vec<Challenged<AccountId, ChunksPerChallenge>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Proofs(Event::ProvideProofOfStorage { challenges, .. }) => {
+				Some(challenges.into_inner())
+			}
+			_ => None,
+		})
+		.flatten()
+		.collect()
+}
+
 #[test]
 fn a_request_challenges_every_hoster_with_distinct_chunks_of_the_range() {
 	new_test_ext(|| {
@@ -60,25 +92,28 @@ fn a_request_challenges_every_hoster_with_distinct_chunks_of_the_range() {
 			assert_eq!(chunks.len(), 3);
 			assert!(chunks.iter().all(|c| RANGE.start <= *c && *c < RANGE.end));
 			assert!(chunks.windows(2).all(|w| w[0] < w[1]), "distinct and ascending");
-			// The deadline job runs after the last block in which an answer counts.
-			assert_eq!(pending_at(ProofJob::Deadline(id)), Some(12));
+			// The deadline passes after the last block in which an answer counts.
+			assert!(Deadlines::<Test>::get(12).contains(&id));
 		}
-		let (id, chunks) = challenge_of(HOSTER_B);
-		System::assert_last_event(
-			Event::ProvideProofOfStorage {
-				challenge: id,
-				hoster: HOSTER_B,
-				contract: 0,
-				chunks: chunks.try_into().unwrap(),
-				deadline: 11,
-			}
-			.into(),
-		);
+		let mut expected = vec![];
+		for hoster in [HOSTER_A, HOSTER_B] {
+			let (challenge, chunks) = challenge_of(hoster);
+			let chunks = chunks.try_into().unwrap();
+			expected.push(Challenged { challenge, hoster, contract: 0, chunks });
+		}
+		let mut challenges = announced();
+		challenges.sort_by_key(|c| c.challenge);
+		expected.sort_by_key(|c| c.challenge);
+		assert_eq!(challenges, expected);
+		assert!(matches!(
+			System::events().last().map(|e| &e.event),
+			Some(RuntimeEvent::Proofs(Event::ProvideProofOfStorage { deadline: 11, .. }))
+		));
 	});
 }
 
 #[test]
-fn requests_are_for_sponsors_of_live_contracts_without_pending_challenges() {
+fn requests_are_for_sponsors_of_running_contracts() {
 	new_test_ext(|| {
 		assert_noop!(
 			Proofs::proof_of_storage_request(RuntimeOrigin::signed(HOSTER_A), request()),
@@ -95,15 +130,8 @@ fn requests_are_for_sponsors_of_live_contracts_without_pending_challenges() {
 			Proofs::proof_of_storage_request(RuntimeOrigin::root(), request()),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
-		set_block(6);
-		assert_noop!(
-			Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()),
-			Error::<Test>::ChallengePending
-		);
 		with_world(|w| w.status.insert(0, ContractStatus::Paused));
 		Proofs::stopped(0);
-		set_block(10);
 		assert_noop!(
 			Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()),
 			Error::<Test>::NothingToChallenge
@@ -112,22 +140,83 @@ fn requests_are_for_sponsors_of_live_contracts_without_pending_challenges() {
 }
 
 #[test]
+fn a_request_that_would_overfill_its_deadline_block_is_refused() {
+	ExtBuilder::default().contracts(5).build_and_execute(|| {
+		// MaxChallengesPerBlock is 8: four requests of two hosters fill the bucket.
+		for contract in 0..4 {
+			assert_ok!(Proofs::proof_of_storage_request(
+				RuntimeOrigin::signed(SPONSOR),
+				ChallengeRequest { contract }
+			));
+		}
+		assert_noop!(
+			Proofs::proof_of_storage_request(
+				RuntimeOrigin::signed(SPONSOR),
+				ChallengeRequest { contract: 4 }
+			),
+			Error::<Test>::TooManyChallenges
+		);
+		set_block(2);
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract: 4 }
+		));
+	});
+}
+
+#[test]
 fn a_correct_answer_is_accepted_and_counted() {
 	new_test_ext(|| {
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 		let (id, chunks) = challenge_of(HOSTER_A);
-		assert_ok!(Proofs::proof_of_storage_response(
-			RuntimeOrigin::signed(HOSTER_A),
-			honest_answer(id, &chunks)
-		));
+		assert_ok!(respond(HOSTER_A, vec![honest_answer(id, &chunks)]));
 		System::assert_last_event(
 			Event::ProofAccepted { challenge: id, hoster: HOSTER_A, contract: 0 }.into(),
 		);
 		assert!(Challenges::<Test>::get(id).is_none());
-		assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_none());
 		let rating = rating(HOSTER_A);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 1));
-		assert_eq!(doubles(|d| d.cancelled.len()), 1, "the deadline job was cancelled");
+		// Its deadline passes without a word.
+		let events = System::events().len();
+		expire(12);
+		assert_eq!(System::events().len(), events + 1, "only HOSTER_B's miss");
+		assert_eq!(self::rating(HOSTER_A), rating);
+	});
+}
+
+#[test]
+fn one_call_answers_many_challenges_and_one_bad_answer_fails_them_all() {
+	ExtBuilder::default().contracts(2).build_and_execute(|| {
+		for contract in 0..2 {
+			assert_ok!(Proofs::proof_of_storage_request(
+				RuntimeOrigin::signed(SPONSOR),
+				ChallengeRequest { contract }
+			));
+		}
+		let (first, chunks_first) = open_in(0, HOSTER_A);
+		let (second, chunks_second) = open_in(1, HOSTER_A);
+		let mut bad = honest_answer(second, &chunks_second);
+		bad.chunks[0].encoded[0] ^= 1;
+		assert_noop!(
+			respond(HOSTER_A, vec![honest_answer(first, &chunks_first), bad]),
+			Error::<Test>::NotInCopy
+		);
+		assert_noop!(respond(HOSTER_A, vec![]), Error::<Test>::NoAnswers);
+		assert_noop!(
+			respond(
+				HOSTER_A,
+				vec![honest_answer(first, &chunks_first), honest_answer(first, &chunks_first)]
+			),
+			Error::<Test>::DuplicateAnswer
+		);
+		assert_eq!(rating(HOSTER_A), Rating::default(), "nothing counted");
+		assert_ok!(respond(
+			HOSTER_A,
+			vec![honest_answer(first, &chunks_first), honest_answer(second, &chunks_second)]
+		));
+		assert!(Challenges::<Test>::get(first).is_none());
+		assert!(Challenges::<Test>::get(second).is_none());
+		assert_eq!(rating(HOSTER_A).challenges_passed, 2);
 	});
 }
 
@@ -136,8 +225,7 @@ fn wrong_answers_are_refused_and_change_nothing() {
 	new_test_ext(|| {
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 		let (id, chunks) = challenge_of(HOSTER_A);
-		let send =
-			|who, proof| Proofs::proof_of_storage_response(RuntimeOrigin::signed(who), proof);
+		let send = |who, proof| respond(who, vec![proof]);
 		assert_noop!(send(HOSTER_A, honest_answer(99, &chunks)), Error::<Test>::UnknownChallenge);
 		assert_noop!(
 			send(HOSTER_B, honest_answer(id, &chunks)),
@@ -200,7 +288,10 @@ fn wrong_answers_are_refused_and_change_nothing() {
 		padded.chunks[0].nodes.push(block_proof(0).nodes[0]);
 		assert_noop!(send(HOSTER_A, padded), Error::<Test>::WrongPathLength);
 		assert_noop!(
-			Proofs::proof_of_storage_response(RuntimeOrigin::none(), honest_answer(id, &chunks)),
+			Proofs::proof_of_storage_response(
+				RuntimeOrigin::none(),
+				answers(vec![honest_answer(id, &chunks)])
+			),
 			DispatchError::BadOrigin
 		);
 		// After all that, the honest answer still counts.
@@ -212,16 +303,14 @@ fn wrong_answers_are_refused_and_change_nothing() {
 fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 	new_test_ext(|| {
 		for round in 1..=2u32 {
-			set_block(u64::from(round) * 10);
+			let at = u64::from(round) * 10;
+			set_block(at);
 			assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
 			let (id, _) = challenge_of(HOSTER_A);
 			let (id_b, chunks_b) = challenge_of(HOSTER_B);
-			assert_ok!(Proofs::proof_of_storage_response(
-				RuntimeOrigin::signed(HOSTER_B),
-				honest_answer(id_b, &chunks_b)
-			));
-			run(ProofJob::Deadline(id));
-			System::assert_last_event(
+			assert_ok!(respond(HOSTER_B, vec![honest_answer(id_b, &chunks_b)]));
+			expire(at + 11);
+			System::assert_has_event(
 				Event::ProofMissed {
 					challenge: id,
 					hoster: HOSTER_A,
@@ -230,59 +319,133 @@ fn a_missed_deadline_counts_and_repeated_misses_replace_the_hoster() {
 				}
 				.into(),
 			);
-			assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_none());
+			assert!(Challenges::<Test>::get(id).is_none());
+			assert!(Deadlines::<Test>::get(at + 11).is_empty(), "the bucket is taken whole");
 		}
 		assert_eq!(with_world(|w| w.replaced.clone()), vec![(0, HOSTER_A)]);
 		let rating = rating(HOSTER_A);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (2, 0));
-		// A deadline for an answered challenge does nothing.
-		let events = System::events().len();
-		assert_ok!(Proofs::execute(&Job::Proofs(ProofJob::Deadline(1))).unwrap());
-		assert_eq!(System::events().len(), events);
 	});
 }
 
 #[test]
-fn activation_starts_periodic_challenges_and_stopping_ends_them() {
-	new_test_ext(|| {
-		assert_ok!(Proofs::activated(0));
-		assert!(PeriodicJobs::<Test>::get(0).is_some());
-		assert_eq!(pending_at(ProofJob::Challenge(0)), Some(51));
-		set_block(51);
-		run(ProofJob::Challenge(0));
-		assert!(OpenChallenges::<Test>::get(0, HOSTER_A).is_some());
-		let next = PeriodicJobs::<Test>::get(0).unwrap();
-		assert_eq!(pending_at(ProofJob::Challenge(0)), Some(101));
-		Proofs::stopped(0);
-		assert!(PeriodicJobs::<Test>::get(0).is_none());
-		assert_eq!(OpenChallenges::<Test>::iter().count(), 0);
-		assert_eq!(Challenges::<Test>::iter().count(), 0);
-		assert!(doubles(|d| d.cancelled.contains(&next)));
+fn the_sweep_challenges_every_position_once_per_period_and_draws_more_at_random() {
+	// 20 positions, a period of 50 blocks: 0.4 sweep visits per block, within the budget.
+	ExtBuilder::default().contracts(10).build_and_execute(|| {
+		let mut sweeps: BTreeMap<(u64, AccountId), Vec<u64>> = BTreeMap::new();
+		let mut total = 0usize;
+		for n in 2..=201u64 {
+			let before = Sweep::<Test>::get().cursor;
+			System::reset_events();
+			run_block(n);
+			let new = announced();
+			total += new.len();
+			assert!(new.len() <= 4, "within the budget");
+			// The sweep's visits are the block's first, from the cursor on.
+			let cursor = Sweep::<Test>::get().cursor;
+			let swept = (cursor + 20 - before) % 20;
+			for challenged in &new[..swept as usize] {
+				sweeps.entry((challenged.contract, challenged.hoster)).or_default().push(n);
+			}
+		}
+		assert_eq!(sweeps.len(), 20, "every position swept");
+		for blocks in sweeps.values() {
+			// 200 blocks are four periods: a visit in each, 50 blocks apart.
+			assert_eq!(blocks.len(), 4, "{blocks:?}");
+			assert!(blocks.windows(2).all(|w| w[1] - w[0] == 50), "{blocks:?}");
+		}
+		// As many random draws as sweep visits (80).
+		assert_eq!(total, 160);
+		assert_eq!(Sweep::<Test>::get().behind, 0);
 	});
 }
 
 #[test]
-fn a_hoster_that_leaves_with_an_open_challenge_has_it_counted_as_missed() {
-	new_test_ext(|| {
-		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
-		let (id, _) = challenge_of(HOSTER_A);
-		Proofs::hoster_removed(0, &HOSTER_A);
-		assert!(Challenges::<Test>::get(id).is_none());
-		assert!(OpenChallenges::<Test>::get(0, HOSTER_B).is_some());
-		assert_eq!(Proofs::is_live(&Job::Proofs(ProofJob::Deadline(id))), Some(false));
-		let rating = rating(HOSTER_A);
-		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 0));
-		System::assert_last_event(
+fn a_budget_that_cannot_keep_up_says_so_and_still_spends_only_the_budget() {
+	// 300 positions in a period of 50 blocks need 6 visits per block; the budget is 4.
+	ExtBuilder::default().contracts(150).build_and_execute(|| {
+		run_block(2);
+		run_block(3);
+		assert_eq!(announced().len(), 4 + 4);
+		// Block 2 owed 6 visits, block 3 the 2 it left and 6 more.
+		System::assert_has_event(
+			Event::ChallengesBehind { behind: 2, positions: 300, budget: 4 }.into(),
+		);
+		System::assert_has_event(
+			Event::ChallengesBehind { behind: 4, positions: 300, budget: 4 }.into(),
+		);
+		assert_eq!(Sweep::<Test>::get().behind, 4);
+	});
+}
+
+#[test]
+fn removals_keep_the_index_dense_and_a_departed_hoster_misses_its_open_challenge() {
+	ExtBuilder::default().contracts(3).build_and_execute(|| {
+		assert_eq!(PositionCount::<Test>::get(), 6);
+		set_block(10);
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract: 1 }
+		));
+		let (id, _) = open_in(1, HOSTER_A);
+		Sweep::<Test>::mutate(|s| s.cursor = 3);
+		Proofs::hoster_removed(1, &HOSTER_A);
+		assert_eq!(PositionCount::<Test>::get(), 5);
+		assert!(PositionIndex::<Test>::get(1, HOSTER_A).is_none());
+		for index in 0..5 {
+			let position = Positions::<Test>::get(index).unwrap();
+			assert_eq!(PositionIndex::<Test>::get(position.contract, position.hoster), Some(index));
+		}
+		// Leaving did not escape the challenge: it counts as missed at its deadline.
+		expire(21);
+		System::assert_has_event(
 			Event::ProofMissed {
 				challenge: id,
 				hoster: HOSTER_A,
-				contract: 0,
+				contract: 1,
 				consecutive_failures: 1,
 			}
 			.into(),
 		);
+		assert_eq!(rating(HOSTER_A).challenges_issued, 1);
 		// The contract's count of the departed hoster is gone with it.
-		assert_eq!(crate::Failures::<Test>::get(0, HOSTER_A), 0);
+		assert_eq!(Failures::<Test>::get(1, HOSTER_A), 0);
+		assert_eq!(with_world(|w| w.replaced.len()), 0);
+		// Back after a repair, it is checked again, once.
+		assert_ok!(Proofs::hoster_added(1, &HOSTER_A));
+		assert_ok!(Proofs::hoster_added(1, &HOSTER_A));
+		assert_eq!(PositionCount::<Test>::get(), 6);
+	});
+}
+
+#[test]
+fn a_stopped_contract_is_not_challenged_and_its_open_challenges_lapse() {
+	ExtBuilder::default().contracts(2).build_and_execute(|| {
+		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
+		with_world(|w| w.status.insert(0, ContractStatus::Paused));
+		Proofs::stopped(0);
+		assert_eq!(PositionCount::<Test>::get(), 2);
+		assert!(Positions::<Test>::iter_values().all(|p| p.contract == 1));
+		System::reset_events();
+		expire(12);
+		assert!(System::events().is_empty(), "no miss counted");
+		assert_eq!(rating(HOSTER_A), Rating::default());
+		for n in 13..100 {
+			run_block(n);
+		}
+		assert!(!announced().is_empty());
+		assert!(announced().iter().all(|c| c.contract == 1));
+		// Resumed, it is checked again; ended, it is forgotten.
+		with_world(|w| w.status.insert(0, ContractStatus::Active));
+		assert_ok!(Proofs::activated(0));
+		assert_eq!(PositionCount::<Test>::get(), 4);
+		Proofs::ended(0);
+		with_world(|w| w.status.remove(&0));
+		assert_eq!(PositionCount::<Test>::get(), 2);
+		// Challenges of contract 0 opened before it ended lapse at their deadlines.
+		for n in 100..=112 {
+			run_block(n);
+		}
 	});
 }
 
@@ -290,11 +453,12 @@ fn a_hoster_that_leaves_with_an_open_challenge_has_it_counted_as_missed() {
 fn a_short_range_is_challenged_whole() {
 	new_test_ext(|| {
 		// The picker returns every chunk of a range no longer than the count.
-		let chunks = crate::Pallet::<Test>::pick_chunks_for_test(
-			7,
-			datdot_primitives::ChunkRange { start: 3, end: 5 },
-		);
-		assert_eq!(chunks, vec![3, 4]);
+		let range = datdot_primitives::ChunkRange { start: 3, end: 5 };
+		assert_eq!(crate::Pallet::<Test>::pick_chunks(&[7; 32], 7, range, 3), vec![3, 4]);
+		let range = datdot_primitives::ChunkRange { start: 3, end: 7 };
+		let mut picked = crate::Pallet::<Test>::pick_chunks(&[7; 32], 7, range, 3);
+		picked.dedup();
+		assert_eq!(picked.len(), 3);
 	});
 }
 
@@ -316,30 +480,20 @@ fn an_inner_node_offered_as_a_block_is_refused() {
 		let mut leaves = copy_leaves(HOSTER_A);
 		let position = chunks[0] - RANGE.start;
 		leaves[position as usize] = encoding::leaf(&forged_block);
-		let honest = Challenges::<Test>::get(id).unwrap().copy;
-		Challenges::<Test>::mutate(id, |c| {
-			c.as_mut().unwrap().copy.commitment = encoding::commitment(&leaves);
-		});
+		let forged_copy =
+			HostedCopy { key: copy_key(HOSTER_A), commitment: encoding::commitment(&leaves) };
+		with_world(|w| w.copies.insert(HOSTER_A, forged_copy));
 		let mut forged = honest_answer(id, &chunks);
 		for (proof, i) in forged.chunks.iter_mut().zip(&chunks) {
 			proof.copy_path = encoding::commitment_path(&leaves, i - RANGE.start).unwrap();
 		}
 		forged.chunks[0].encoded = forged_block;
 		forged.chunks[0].nodes.remove(0);
-		assert_noop!(
-			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged.clone()),
-			Error::<Test>::WrongPathLength
-		);
+		assert_noop!(respond(HOSTER_A, vec![forged.clone()]), Error::<Test>::WrongPathLength);
 		forged.chunks[0].nodes.insert(0, block_proof(chunks[0]).nodes[0]);
-		assert_noop!(
-			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), forged),
-			Error::<Test>::WrongSize
-		);
-		Challenges::<Test>::mutate(id, |c| c.as_mut().unwrap().copy = honest);
-		assert_ok!(Proofs::proof_of_storage_response(
-			RuntimeOrigin::signed(HOSTER_A),
-			honest_answer(id, &chunks)
-		));
+		assert_noop!(respond(HOSTER_A, vec![forged]), Error::<Test>::WrongSize);
+		with_world(|w| w.copies.remove(&HOSTER_A));
+		assert_ok!(respond(HOSTER_A, vec![honest_answer(id, &chunks)]));
 	});
 }
 
@@ -351,20 +505,14 @@ fn an_answer_after_the_deadline_is_refused_even_if_the_deadline_job_is_late() {
 		// The deadline is block 11: an answer in it counts...
 		set_block(11);
 		let (id_b, chunks_b) = challenge_of(HOSTER_B);
-		assert_ok!(Proofs::proof_of_storage_response(
-			RuntimeOrigin::signed(HOSTER_B),
-			honest_answer(id_b, &chunks_b)
-		));
+		assert_ok!(respond(HOSTER_B, vec![honest_answer(id_b, &chunks_b)]));
 		// ...one in block 12 does not, though the deadline job has not run yet.
 		set_block(12);
 		assert_noop!(
-			Proofs::proof_of_storage_response(
-				RuntimeOrigin::signed(HOSTER_A),
-				honest_answer(id, &chunks)
-			),
+			respond(HOSTER_A, vec![honest_answer(id, &chunks)]),
 			Error::<Test>::DeadlinePassed
 		);
-		run(ProofJob::Deadline(id));
+		expire(12);
 		assert_eq!(rating(HOSTER_A).challenges_passed, 0);
 	});
 }
@@ -375,25 +523,27 @@ fn failures_count_per_contract_and_a_pass_elsewhere_does_not_reset_them() {
 		// HOSTER_A misses in contract 0, passes in contract 1, misses in contract 0 again.
 		set_block(10);
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
-		let (missed, _) = challenge_of(HOSTER_A);
-		run(ProofJob::Deadline(missed));
+		let (b, chunks_b) = challenge_of(HOSTER_B);
+		assert_ok!(respond(HOSTER_B, vec![honest_answer(b, &chunks_b)]));
+		expire(21);
+		set_block(22);
 		assert_ok!(Proofs::proof_of_storage_request(
 			RuntimeOrigin::signed(SPONSOR),
 			ChallengeRequest { contract: 1 }
 		));
-		let id = OpenChallenges::<Test>::get(1, HOSTER_A).unwrap();
-		let chunks = Challenges::<Test>::get(id).unwrap().chunks.into_inner();
-		assert_ok!(Proofs::proof_of_storage_response(
-			RuntimeOrigin::signed(HOSTER_A),
-			honest_answer(id, &chunks)
-		));
+		let (id, chunks) = open_in(1, HOSTER_A);
+		assert_ok!(respond(HOSTER_A, vec![honest_answer(id, &chunks)]));
+		let (b, chunks_b) = open_in(1, HOSTER_B);
+		assert_ok!(respond(HOSTER_B, vec![honest_answer(b, &chunks_b)]));
 		assert_eq!(crate::Failures::<Test>::get(0, HOSTER_A), 1, "untouched by the pass in 1");
-		set_block(20);
+		set_block(30);
 		Proofs::stopped(0);
 		with_world(|w| w.status.insert(0, ContractStatus::Active));
+		assert_ok!(Proofs::activated(0));
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
-		let (missed, _) = challenge_of(HOSTER_A);
-		run(ProofJob::Deadline(missed));
+		let (b, chunks_b) = challenge_of(HOSTER_B);
+		assert_ok!(respond(HOSTER_B, vec![honest_answer(b, &chunks_b)]));
+		expire(41);
 		assert_eq!(with_world(|w| w.replaced.clone()), vec![(0, HOSTER_A)]);
 	});
 }
@@ -405,10 +555,7 @@ fn requests_are_rate_limited_per_contract() {
 		let (a, chunks_a) = challenge_of(HOSTER_A);
 		let (b, chunks_b) = challenge_of(HOSTER_B);
 		for (who, id, chunks) in [(HOSTER_A, a, chunks_a), (HOSTER_B, b, chunks_b)] {
-			assert_ok!(Proofs::proof_of_storage_response(
-				RuntimeOrigin::signed(who),
-				honest_answer(id, &chunks)
-			));
+			assert_ok!(respond(who, vec![honest_answer(id, &chunks)]));
 		}
 		set_block(5);
 		assert_noop!(
@@ -422,27 +569,6 @@ fn requests_are_rate_limited_per_contract() {
 		));
 		set_block(6);
 		assert_ok!(Proofs::proof_of_storage_request(RuntimeOrigin::signed(SPONSOR), request()));
-	});
-}
-
-#[test]
-fn a_failed_periodic_job_changes_nothing_and_an_abandoned_one_ends_the_contract() {
-	new_test_ext(|| {
-		assert_ok!(Proofs::activated(0));
-		set_block(51);
-		let job = Job::Proofs(ProofJob::Challenge(0));
-		doubles(|d| d.take_job(&job));
-		doubles(|d| d.refuse_scheduling = Some("calendar full"));
-		let before = sp_io::storage::root(sp_runtime::StateVersion::V1);
-		let outcome = frame_support::storage::with_storage_layer(|| Proofs::execute(&job).unwrap());
-		assert!(outcome.is_err());
-		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), before);
-		// After its retries the scheduler abandons it: the contract ends rather than go
-		// unchecked.
-		assert!(Proofs::abandon(&job).is_some());
-		assert_eq!(with_world(|w| w.ended.clone()), vec![(0, EndReason::Stalled)]);
-		assert!(PeriodicJobs::<Test>::get(0).is_none());
-		doubles(|d| d.refuse_scheduling = None);
 	});
 }
 
@@ -466,9 +592,6 @@ fn a_copy_that_does_not_decode_to_the_feed_proves_nothing() {
 			proof.encoded = garbage[position as usize].clone();
 			proof.copy_path = encoding::commitment_path(&leaves, position).unwrap();
 		}
-		assert_noop!(
-			Proofs::proof_of_storage_response(RuntimeOrigin::signed(HOSTER_A), answer),
-			Error::<Test>::InvalidProof
-		);
+		assert_noop!(respond(HOSTER_A, vec![answer]), Error::<Test>::InvalidProof);
 	});
 }

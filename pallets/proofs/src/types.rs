@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{encoding::HostedCopy, feed::Node};
-use datdot_primitives::{ChunkIndex, ContractId, JobId, Region};
+use datdot_primitives::feed::Node;
+use datdot_primitives::{ChallengeId, ChunkIndex, ChunkRange, ContractId, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -28,14 +28,49 @@ pub struct Challenge<
 	pub hoster: AccountId,
 	/// The region of the hoster's position: the outcome counts there.
 	pub region: Region,
-	/// The hoster's copy the answer must come from.
-	pub copy: HostedCopy,
 	/// The chunks to prove, in the order the answer must give them.
 	pub chunks: BoundedVec<ChunkIndex, MaxChunks>,
 	/// The last block in which an answer counts.
 	pub deadline: BlockNumber,
-	/// The deadline job.
-	pub deadline_job: Option<JobId>,
+}
+
+/// A position that is checked: a hoster holding its copy of an active contract. The
+/// challenges' sweep and draws visit these.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct Position<AccountId> {
+	/// The contract.
+	pub contract: ContractId,
+	/// The hoster.
+	pub hoster: AccountId,
+	/// The region the position serves.
+	pub region: Region,
+	/// The contract's range of the feed: the chunks a challenge picks from.
+	pub range: ChunkRange,
+}
+
+/// One challenge as `ProvideProofOfStorage` announces it.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxChunks))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct Challenged<AccountId: Clone + PartialEq + Eq + Debug, MaxChunks: Get<u32>> {
+	/// The challenge.
+	pub challenge: ChallengeId,
+	/// The hoster who must answer.
+	pub hoster: AccountId,
+	/// The contract.
+	pub contract: ContractId,
+	/// The chunk indexes to prove, in order.
+	pub chunks: BoundedVec<ChunkIndex, MaxChunks>,
 }
 
 /// What `proof_of_storage_request` takes.

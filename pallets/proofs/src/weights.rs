@@ -24,9 +24,11 @@ pub trait WeightInfo {
 	/// A commitment path of `l` nodes alone (the calls' weights include the paths of their
 	/// benchmarks; longer ones are charged by this).
 	fn verify_copy_path(l: u32) -> Weight;
-	/// A periodic challenge of `h` hosters.
-	fn storage_challenge(h: u32) -> Weight;
-	/// A missed deadline (with the replacement of the hoster).
+	/// A block's challenges: `v` positions visited and challenged.
+	fn issue_challenges(v: u32) -> Weight;
+	/// A block's bucket of `d` deadlines, every challenge missed.
+	fn expire_challenges(d: u32) -> Weight;
+	/// One missed deadline that replaces its hoster (charged on top of `expire_challenges`).
 	fn challenge_deadline() -> Weight;
 }
 
@@ -47,8 +49,15 @@ impl WeightInfo for () {
 	fn verify_copy_path(_l: u32) -> Weight {
 		Weight::zero()
 	}
-	fn storage_challenge(h: u32) -> Weight {
-		Self::proof_of_storage_request(h)
+	fn issue_challenges(v: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(5, 4)
+			.saturating_add(RocksDbWeight::get().reads_writes(1, 1).saturating_mul(v.into()))
+	}
+	fn expire_challenges(d: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(1, 1)
+			.saturating_add(RocksDbWeight::get().reads_writes(4, 3).saturating_mul(d.into()))
 	}
 	fn challenge_deadline() -> Weight {
 		RocksDbWeight::get().reads_writes(12, 12)

@@ -1,7 +1,7 @@
 //! Unit tests of the calendar, the priority queue and the per-block run.
 
 use crate::{mock::*, Calendar, Error, Event, Jobs, WeightInfo};
-use datdot_primitives::{HostingJob, Job, PlanJob, Priority, ProofJob, ScheduleJob};
+use datdot_primitives::{HostingJob, Job, PlanJob, Priority, ScheduleJob};
 use frame_support::{assert_err, assert_ok, weights::Weight};
 
 #[allow(non_snake_case)]
@@ -66,7 +66,7 @@ fn the_queue_runs_most_urgent_first_and_fifo_within_a_level() {
 			(setup_deadline(3), Priority::Critical),
 			(StartPlan(4), Priority::High),
 			(StartPlan(5), Priority::Normal),
-			(Job::Proofs(ProofJob::Deadline(6)), Priority::Critical),
+			(Job::Hosting(HostingJob::MatchingDeadline(6)), Priority::Critical),
 		];
 		for (job, priority) in jobs {
 			assert_ok!(Scheduler::enqueue(job, priority));
@@ -76,7 +76,7 @@ fn the_queue_runs_most_urgent_first_and_fifo_within_a_level() {
 			ran(),
 			vec![
 				setup_deadline(3),
-				Job::Proofs(ProofJob::Deadline(6)),
+				Job::Hosting(HostingJob::MatchingDeadline(6)),
 				StartPlan(4),
 				StartPlan(2),
 				StartPlan(5),

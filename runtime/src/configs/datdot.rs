@@ -33,7 +33,8 @@ parameter_types! {
 	pub const MatchingTimeout: BlockNumber = 2 * MINUTES;
 	pub const SetupTimeout: BlockNumber = 10 * MINUTES;
 	pub const RetryBackoff: BlockNumber = MINUTES;
-	pub const ChallengePeriod: BlockNumber = 10 * MINUTES;
+	/// The sweep challenges every position once per 10 minutes while the budget keeps up.
+	pub const ChallengePeriod: u32 = 10 * MINUTES;
 	pub const ChallengeTimeout: BlockNumber = 2 * MINUTES;
 	pub const BenchmarkPeriod: BlockNumber = 60 * MINUTES;
 	pub const BenchmarkTimeout: BlockNumber = 5 * MINUTES;
@@ -154,9 +155,14 @@ impl pallet_datdot_proofs::Config for Runtime {
 	type Plans = Plans;
 	type Contracts = Hosting;
 	type Ratings = Roles;
-	type Scheduler = Scheduler;
 	type Randomness = BabeRandomness;
 	type ChallengePeriod = ChallengePeriod;
+	// 64 positions a block: the sweep keeps every position challenged once per period up to
+	// 6,400 positions, and half as many again at random up to 3,200 (`docs/PERFORMANCE.md`).
+	type ChallengesPerBlock = ConstU32<64>;
+	// The block's own and two sponsor requests of 8 hosters.
+	type MaxChallengesPerBlock = ConstU32<80>;
+	type MaxAnswersPerCall = ConstU32<16>;
 	type ChallengeTimeout = ChallengeTimeout;
 	type ChunksPerChallenge = ConstU32<4>;
 	type MaxChunkSize = ConstU32<{ 64 * 1024 }>;
@@ -191,7 +197,7 @@ impl pallet_datdot_benchmarks::Config for Runtime {
 
 impl pallet_datdot_scheduler::Config for Runtime {
 	// Each pallet runs its own kind of job.
-	type Executor = (Plans, Hosting, Proofs, Benchmarks);
+	type Executor = (Plans, Hosting, Benchmarks);
 	type MaxJobsPerBlock = ConstU32<64>;
 	// A quarter of every block's calendar is kept for deadlines and repairs.
 	type ReservedPerBlock = ConstU32<16>;

@@ -257,3 +257,32 @@ pub fn match_and_set_up_of(plan: u64, block: &dyn Fn(u64) -> Vec<u8>) -> u64 {
 	));
 	contract
 }
+
+/// The latest open challenge of hoster `n` in `contract`, with its chunks.
+pub fn open_challenge(contract: u64, n: u8) -> Option<(u64, Vec<u32>)> {
+	pallet_datdot_proofs::Challenges::<datdot_runtime::Runtime>::iter()
+		.filter(|(_, c)| c.contract == contract && c.hoster == who(n))
+		.max_by_key(|(id, _)| *id)
+		.map(|(id, c)| (id, c.chunks.into_inner()))
+}
+
+/// Hoster `n` answers with `proofs` in one call.
+pub fn respond(
+	n: u8,
+	proofs: Vec<pallet_datdot_proofs::StorageProof>,
+) -> sp_runtime::DispatchResult {
+	Proofs::proof_of_storage_response(signed(n), proofs.try_into().expect("MaxAnswersPerCall"))
+}
+
+/// Hoster `n` answers every challenge it has open in `contract`; returns how many.
+pub fn answer_all(contract: u64, n: u8) -> usize {
+	let open: Vec<_> = pallet_datdot_proofs::Challenges::<datdot_runtime::Runtime>::iter()
+		.filter(|(_, c)| c.contract == contract && c.hoster == who(n))
+		.map(|(id, c)| answer(id, &c.chunks))
+		.collect();
+	let count = open.len();
+	if count > 0 {
+		assert_ok!(respond(n, open));
+	}
+	count
+}

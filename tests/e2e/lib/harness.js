@@ -187,6 +187,17 @@ export function devChain () {
     waitFor(() => chain.seen.slice(from).find((e) => e.section === section && e.method === method && match(e.data)),
       { timeoutMs, what: `event ${section}.${method}` });
 
+  /**
+   * The first challenge (seen since event index `from`) that `match` takes: one entry of a
+   * ProvideProofOfStorage event, which announces a block's challenges together: { challenge,
+   * hoster, contract, chunks }.
+   */
+  chain.waitForChallenge = (match, { from = 0, timeoutMs = 60_000 } = {}) =>
+    waitFor(() => chain.seen.slice(from)
+      .filter((e) => e.section === 'proofs' && e.method === 'ProvideProofOfStorage')
+      .flatMap((e) => [...e.data.challenges])
+      .find((c) => match(c)), { timeoutMs, what: 'a challenge in proofs.ProvideProofOfStorage' });
+
   /** The number of the best block. */
   chain.head = async () => num((await chain.api.rpc.chain.getHeader()).number);
 
