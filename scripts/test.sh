@@ -31,6 +31,13 @@ step "hypercore source (network/hypercore-source: serves an existing Hypercore t
 step "cargo test --workspace (release; builds datdot-node too)"
 cargo test --release --locked --workspace
 
+step "every pallet's benchmarks as tests, on its mock (cargo test --features runtime-benchmarks)"
+# A debug build of its own: the feature changes the SDK crates the pallets are built with, and
+# nothing here needs them optimised.
+cargo test --locked --features runtime-benchmarks \
+  -p pallet-datdot-accounts -p pallet-datdot-roles -p pallet-datdot-plans -p pallet-datdot-hosting \
+  -p pallet-datdot-proofs -p pallet-datdot-benchmarks -p pallet-datdot-scheduler
+
 step "end-to-end suite (polkadot.js against datdot-node)"
 cd tests/e2e
 npm ci --no-audit --no-fund

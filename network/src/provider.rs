@@ -371,8 +371,8 @@ impl Provider {
 				}
 			}
 			Event::ProvidePerformanceBenchmark(e) => {
-				if &e.attestor == me {
-					self.spawn(Task::Measure(e.benchmark));
+				for assigned in e.benchmarks.iter().filter(|b| &b.attestor == me) {
+					self.spawn(Task::Measure(assigned.benchmark));
 				}
 			}
 			Event::ProofAccepted(e) if &e.hoster == me => {

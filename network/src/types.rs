@@ -120,9 +120,9 @@ pub struct ProofMissed {
 	pub consecutive_failures: u32,
 }
 
-/// `Benchmarks::ProvidePerformanceBenchmark`.
+/// One benchmark of a `Benchmarks::ProvidePerformanceBenchmark`.
 #[derive(Clone, Debug, Decode)]
-pub struct ProvidePerformanceBenchmark {
+pub struct Assigned {
 	/// The benchmark.
 	pub benchmark: BenchmarkId,
 	/// The attestor who measures.
@@ -131,6 +131,15 @@ pub struct ProvidePerformanceBenchmark {
 	pub contract: ContractId,
 	/// The hosters to measure.
 	pub hosters: Vec<AccountId32>,
+}
+
+/// `Benchmarks::ProvidePerformanceBenchmark`: a block's benchmarks, or a sponsor's request's.
+#[derive(Clone, Debug, Decode)]
+pub struct ProvidePerformanceBenchmark {
+	/// The benchmarks.
+	pub benchmarks: Vec<Assigned>,
+	/// The last block in which a report counts.
+	pub deadline: BlockNumber,
 }
 
 /// The events the network acts on.

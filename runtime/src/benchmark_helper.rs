@@ -139,9 +139,12 @@ impl BenchmarkHelper<AccountId> for DatDotBenchmarkHelper {
 		region: &[u8],
 		length: u64,
 		block_size: u32,
-	) -> ContractId {
+	) -> Option<ContractId> {
 		let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
-		activate(plan, hosters, region, length, block_size).first().copied().unwrap_or_default()
+		let contract = activate(plan, hosters, region, length, block_size).first().copied()?;
+		let active = pallet_datdot_hosting::Contracts::<Runtime>::get(contract)
+			.is_some_and(|c| c.status == datdot_primitives::ContractStatus::Active);
+		active.then_some(contract)
 	}
 
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {

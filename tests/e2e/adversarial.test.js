@@ -144,7 +144,7 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
 test('extreme benchmark: implausible measurements are refused (ImplausibleMeasurement)', async () => {
   const from = seen.length;
   await send(api.tx.benchmarks.performanceBenchmarkRequest({ contract: state.contract }), 'sponsor');
-  const job = (await waitForEvent('benchmarks', 'ProvidePerformanceBenchmark', (d) => num(d.contract) === state.contract, { from })).data;
+  const job = await chain.waitForBenchmark((d) => num(d.contract) === state.contract, { from });
   const benchmark = num(job.benchmark);
   const attestor = chain.nameOf(job.attestor);
   const hosters = job.hosters.map((h) => chain.nameOf(h));

@@ -135,12 +135,12 @@ test('Proofs: a challenge is answered with Hypercore block proofs (ProvideProofO
 test('Benchmarks: an attestor measures the hosters with proofs of contact (ProvidePerformanceBenchmark)', async () => {
   const from = seen.length;
   await send(api.tx.benchmarks.performanceBenchmarkRequest({ contract: state.contract }), 'sponsor');
-  const job = await waitForEvent('benchmarks', 'ProvidePerformanceBenchmark', (d) => num(d.contract) === state.contract, { from });
-  const benchmark = num(job.data.benchmark);
+  const job = await chain.waitForBenchmark((d) => num(d.contract) === state.contract, { from });
+  const benchmark = num(job.benchmark);
   // Each hoster's proof of contact is its signature over the CONTACT statement: this
   // benchmark, this contract, this attestor and itself.
-  const measurements = chain.measurements(job.data, { latencyMs: 42, bandwidthKbps: 9_000 });
-  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements }), chain.nameOf(job.data.attestor));
+  const measurements = chain.measurements(job, { latencyMs: 42, bandwidthKbps: 9_000 });
+  await send(api.tx.benchmarks.performanceBenchmarkResponse({ benchmark, measurements }), chain.nameOf(job.attestor));
   await waitForEvent('benchmarks', 'BenchmarkRecorded', (d) => num(d.benchmark) === benchmark, { from });
   // Counted for the region the attestor was drawn for: the contract's position region, u3.
   // Quality is the median of the recent samples, here of one.

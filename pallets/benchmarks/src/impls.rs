@@ -1,13 +1,19 @@
-//! Drawing attestors, checking reports, deadlines, and starting/stopping with contracts.
+//! The measured contracts, each block's benchmarks and deadlines, drawing attestors, checking
+//! reports, and starting/stopping with contracts.
+//!
+//! Like the storage challenges (`pallet-datdot-proofs`), a block's work does not depend on how
+//! many contracts exist: it takes one bucket of deadlines (at most `MaxBenchmarksPerBlock`) and
+//! the sweep visits at most `BenchmarksPerBlock` contracts of the dense index `Measured`
+//! ([`datdot_primitives::rota`]), so each active contract is benchmarked once per
+//! `BenchmarkPeriod` while the budget keeps up.
 
 use alloc::vec::Vec;
 use codec::Encode;
 use datdot_primitives::{
 	draw_from_pool,
 	signing::{signing_payload, verify_ed25519, CONTACT_TAG},
-	AccountDirectory, BenchmarkId, BenchmarkJob, ContractDirectory, ContractId, ContractObserver,
-	ContractStatus, EndReason, Job, JobHandler, PlanDirectory, Priority, ProviderRegistry, Ratings,
-	Region, Role, ScheduleJob,
+	AccountDirectory, BenchmarkId, ContractDirectory, ContractId, ContractObserver, ContractStatus,
+	PlanDirectory, ProviderRegistry, Ratings, Region, Role,
 };
 use frame_support::{pallet_prelude::*, traits::Randomness};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -17,8 +23,9 @@ use sp_runtime::{
 };
 
 use crate::{
-	BenchmarkOf, BenchmarkReport, Benchmarks, Config, DrawNonce, Error, Event, LastRequest,
-	NextBenchmarkId, OpenBenchmarks, Pallet, PeriodicJobs, WeightInfo,
+	AnnouncementOf, Assigned, AssignedOf, BenchmarkOf, BenchmarkReport, Benchmarks, Config,
+	Deadlines, DrawNonce, Error, Event, LastRequest, Measured, MeasuredCount, MeasuredIndex,
+	NextBenchmarkId, OpenBenchmarks, Pallet, Sweep, WeightInfo,
 };
 
 impl<T: Config> Pallet<T> {
@@ -57,8 +64,12 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
-	/// Opens a benchmark of `contract` with a drawn attestor.
-	pub(crate) fn start_benchmark(contract: ContractId) -> Result<BenchmarkId, DispatchError> {
+	/// Opens a benchmark of `contract` with a drawn attestor, its deadline `now +
+	/// BenchmarkTimeout`, into `bucket` (that deadline's, which must have room).
+	pub(crate) fn start_benchmark(
+		contract: ContractId,
+		bucket: &mut BoundedVec<BenchmarkId, T::MaxBenchmarksPerBlock>,
+	) -> Result<AssignedOf<T>, DispatchError> {
 		ensure!(!OpenBenchmarks::<T>::contains_key(contract), Error::<T>::BenchmarkPending);
 		let (plan, _, status) =
 			T::Contracts::summary(contract).ok_or(Error::<T>::UnknownContract)?;
@@ -72,17 +83,10 @@ impl<T: Config> Pallet<T> {
 		exclude.push(terms.sponsor);
 		let attestor = Self::draw_attestor(&region, &exclude).ok_or(Error::<T>::NoAttestor)?;
 
-		let id = NextBenchmarkId::<T>::mutate(|next| {
-			let id = *next;
-			*next = next.saturating_add(1);
-			id
-		});
+		let id = NextBenchmarkId::<T>::get();
+		bucket.try_push(id).map_err(|_| Error::<T>::TooManyBenchmarks)?;
+		NextBenchmarkId::<T>::put(id.saturating_add(1));
 		let deadline = Self::now().saturating_add(T::BenchmarkTimeout::get());
-		let deadline_job = T::Scheduler::schedule(
-			deadline.saturating_add(One::one()),
-			Job::Benchmarks(BenchmarkJob::Deadline(id)),
-			Priority::Critical,
-		)?;
 		let hosters = BoundedVec::truncate_from(hosters);
 		Benchmarks::<T>::insert(
 			id,
@@ -92,18 +96,60 @@ impl<T: Config> Pallet<T> {
 				region,
 				hosters: hosters.clone(),
 				deadline,
-				deadline_job: Some(deadline_job),
 			},
 		);
 		OpenBenchmarks::<T>::insert(contract, id);
+		Ok(Assigned { benchmark: id, attestor, contract, hosters })
+	}
+
+	/// The block whose bucket holds the deadlines of benchmarks opened now.
+	fn expiry() -> BlockNumberFor<T> {
+		Self::now().saturating_add(T::BenchmarkTimeout::get()).saturating_add(One::one())
+	}
+
+	/// Stores the bucket of benchmarks opened now and announces them in one event.
+	fn announce(
+		bucket: BoundedVec<BenchmarkId, T::MaxBenchmarksPerBlock>,
+		assigned: Vec<AssignedOf<T>>,
+	) {
+		if assigned.is_empty() {
+			return;
+		}
+		let expiry = Self::expiry();
+		Deadlines::<T>::insert(expiry, bucket);
 		Self::deposit_event(Event::ProvidePerformanceBenchmark {
-			benchmark: id,
-			attestor,
-			contract,
-			hosters,
-			deadline,
+			benchmarks: AnnouncementOf::<T>::truncate_from(assigned),
+			deadline: expiry.saturating_sub(One::one()),
 		});
-		Ok(id)
+	}
+
+	/// This block's benchmarks: the sweep's turn, within the budget. A contract that cannot be
+	/// measured now (one open, paused, no attestor found) waits for its next turn.
+	pub(crate) fn measure_block() -> Weight {
+		let len = MeasuredCount::<T>::get();
+		let mut sweep = Sweep::<T>::get();
+		let budget = T::BenchmarksPerBlock::get();
+		let turn = sweep.turn(len, T::BenchmarkPeriod::get(), budget);
+		if turn.behind > 0 {
+			Self::deposit_event(Event::BenchmarksBehind {
+				behind: turn.behind,
+				contracts: len,
+				budget,
+			});
+		}
+		let visits: Vec<u32> = (0..turn.sweep).filter_map(|_| sweep.next(len)).collect();
+		Sweep::<T>::put(sweep);
+		// The bucket is new this block and holds the budget (`integrity_test`).
+		let mut bucket = Deadlines::<T>::get(Self::expiry());
+		let mut assigned = Vec::with_capacity(visits.len());
+		for index in &visits {
+			let Some(contract) = Measured::<T>::get(index) else { continue };
+			if let Ok(one) = Self::start_benchmark(contract, &mut bucket) {
+				assigned.push(one);
+			}
+		}
+		Self::announce(bucket, assigned);
+		T::WeightInfo::start_benchmarks(visits.len() as u32)
 	}
 
 	pub(crate) fn do_request(who: T::AccountId, contract: ContractId) -> DispatchResult {
@@ -117,7 +163,9 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::RequestTooSoon
 			);
 		}
-		Self::start_benchmark(contract)?;
+		let mut bucket = Deadlines::<T>::get(Self::expiry());
+		let assigned = Self::start_benchmark(contract, &mut bucket)?;
+		Self::announce(bucket, alloc::vec![assigned]);
 		LastRequest::<T>::insert(contract, now);
 		Ok(())
 	}
@@ -176,9 +224,6 @@ impl<T: Config> Pallet<T> {
 	fn close_benchmark(id: BenchmarkId) -> Option<BenchmarkOf<T>> {
 		let benchmark = Benchmarks::<T>::take(id)?;
 		OpenBenchmarks::<T>::remove(benchmark.contract);
-		if let Some(job) = benchmark.deadline_job {
-			T::Scheduler::cancel(job);
-		}
 		Some(benchmark)
 	}
 
@@ -193,46 +238,80 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Time for a contract's periodic benchmark: open one (unless nobody can measure now or one
-	/// is open) and arm the next.
-	fn periodic_benchmark(contract: ContractId) -> Result<Weight, DispatchError> {
-		PeriodicJobs::<T>::remove(contract);
-		let Some((_, _, status)) = T::Contracts::summary(contract) else {
-			return Ok(T::WeightInfo::performance_benchmark());
-		};
-		match Self::start_benchmark(contract) {
-			Ok(_) => {}
-			// Skipped this period: the next one tries again.
-			Err(error)
-				if error == Error::<T>::NoAttestor.into()
-					|| error == Error::<T>::BenchmarkPending.into()
-					|| error == Error::<T>::NothingToMeasure.into() => {}
-			Err(error) => return Err(error),
+	/// The deadlines that pass at `now`: every benchmark still open in the bucket is missed.
+	pub(crate) fn expire(now: BlockNumberFor<T>) -> Weight {
+		let bucket = Deadlines::<T>::take(now);
+		let due = bucket.len() as u32;
+		for id in bucket {
+			Self::deadline(id);
 		}
-		if status != ContractStatus::Paused {
-			Self::schedule_periodic(contract)?;
-		}
-		Ok(T::WeightInfo::performance_benchmark())
+		T::WeightInfo::expire_benchmarks(due)
 	}
 
-	fn schedule_periodic(contract: ContractId) -> DispatchResult {
-		if PeriodicJobs::<T>::contains_key(contract) {
-			return Ok(());
-		}
-		let at = Self::now().saturating_add(T::BenchmarkPeriod::get());
-		let job = T::Scheduler::schedule(
-			at,
-			Job::Benchmarks(BenchmarkJob::Measure(contract)),
-			Priority::Low,
-		)?;
-		PeriodicJobs::<T>::insert(contract, job);
-		Ok(())
+	/// The most one block's benchmarks and deadlines can cost.
+	pub fn worst_block_weight() -> Weight {
+		T::WeightInfo::expire_benchmarks(T::MaxBenchmarksPerBlock::get())
+			.saturating_add(T::WeightInfo::start_benchmarks(T::BenchmarksPerBlock::get()))
 	}
 
-	/// Every open benchmark is indexed and belongs to a live contract.
+	/// Adds `contract` at the end of the dense index, unless it is there already.
+	fn index(contract: ContractId) {
+		if MeasuredIndex::<T>::contains_key(contract) {
+			return;
+		}
+		let len = MeasuredCount::<T>::get();
+		MeasuredIndex::<T>::insert(contract, len);
+		Measured::<T>::insert(len, contract);
+		MeasuredCount::<T>::put(len.saturating_add(1));
+	}
+
+	/// Removes `contract` from the dense index, filling its slot as the sweep requires.
+	fn unindex(contract: ContractId) {
+		let Some(index) = MeasuredIndex::<T>::take(contract) else { return };
+		let len = MeasuredCount::<T>::get();
+		let mut sweep = Sweep::<T>::get();
+		for (from, to) in sweep.removal(index, len).into_iter().flatten() {
+			if let Some(moved) = Measured::<T>::get(from) {
+				MeasuredIndex::<T>::insert(moved, to);
+				Measured::<T>::insert(to, moved);
+			}
+		}
+		let last = len.saturating_sub(1);
+		Measured::<T>::remove(last);
+		MeasuredCount::<T>::put(last);
+		Sweep::<T>::put(sweep);
+	}
+
+	/// Every open benchmark is indexed, waits in its deadline's bucket and belongs to a live
+	/// contract; the measured contracts are dense and live.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::check_benchmarks_indexed()?;
+		Self::check_measured()?;
 		Self::check_records_of_live_contracts()
+	}
+
+	fn check_measured() -> Result<(), sp_runtime::TryRuntimeError> {
+		let len = MeasuredCount::<T>::get();
+		for index in 0..len {
+			let contract = Measured::<T>::get(index).ok_or("a hole in the measured contracts")?;
+			ensure!(
+				MeasuredIndex::<T>::get(contract) == Some(index),
+				"a measured contract is not indexed where it lies"
+			);
+			ensure!(T::Contracts::summary(contract).is_some(), "an ended contract is measured");
+		}
+		ensure!(Measured::<T>::iter_keys().count() as u32 == len, "a slot past the count");
+		ensure!(MeasuredIndex::<T>::iter_keys().count() as u32 == len, "an index of no slot");
+		let now = Self::now();
+		for (id, benchmark) in Benchmarks::<T>::iter() {
+			let expires = benchmark.deadline.saturating_add(One::one());
+			ensure!(expires > now, "an open benchmark's deadline passed");
+			ensure!(
+				Deadlines::<T>::get(expires).contains(&id),
+				"an open benchmark is missing from its deadline's bucket"
+			);
+		}
+		Ok(())
 	}
 
 	fn check_benchmarks_indexed() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -256,74 +335,18 @@ impl<T: Config> Pallet<T> {
 				"a benchmark of an ended contract"
 			);
 		}
-		for (contract, _) in PeriodicJobs::<T>::iter() {
-			ensure!(
-				T::Contracts::summary(contract).is_some(),
-				"a periodic job of an ended contract"
-			);
-		}
 		Ok(())
-	}
-}
-
-impl<T: Config> JobHandler for Pallet<T> {
-	fn max_weight(job: &Job) -> Option<Weight> {
-		let Job::Benchmarks(job) = job else { return None };
-		Some(match job {
-			BenchmarkJob::Measure(_) => T::WeightInfo::performance_benchmark(),
-			BenchmarkJob::Deadline(_) => T::WeightInfo::benchmark_deadline(),
-		})
-	}
-
-	fn execute(job: &Job) -> Option<Result<Weight, DispatchError>> {
-		let Job::Benchmarks(job) = job else { return None };
-		Some(match *job {
-			BenchmarkJob::Measure(contract) => Self::periodic_benchmark(contract),
-			BenchmarkJob::Deadline(id) => {
-				Self::deadline(id);
-				Ok(T::WeightInfo::benchmark_deadline())
-			}
-		})
-	}
-
-	fn abandon(job: &Job) -> Option<Weight> {
-		let Job::Benchmarks(job) = job else { return None };
-		match *job {
-			// Checks that cannot be kept up end the contract rather than stop in silence.
-			BenchmarkJob::Measure(contract) => {
-				PeriodicJobs::<T>::remove(contract);
-				T::Contracts::end(contract, EndReason::Stalled);
-			}
-			BenchmarkJob::Deadline(id) => Self::deadline(id),
-		}
-		Some(Self::job_weight(&Job::Benchmarks(*job)))
-	}
-
-	fn is_live(job: &Job) -> Option<bool> {
-		let Job::Benchmarks(job) = job else { return None };
-		Some(match job {
-			BenchmarkJob::Measure(contract) => T::Contracts::summary(*contract).is_some(),
-			BenchmarkJob::Deadline(id) => Benchmarks::<T>::contains_key(id),
-		})
-	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// The most a benchmark job can cost.
-	pub fn job_weight(job: &Job) -> Weight {
-		<Self as JobHandler>::max_weight(job).unwrap_or_default()
 	}
 }
 
 impl<T: Config> ContractObserver<T::AccountId> for Pallet<T> {
 	fn activated(contract: ContractId) -> DispatchResult {
-		Self::schedule_periodic(contract)
+		Self::index(contract);
+		Ok(())
 	}
 
 	fn stopped(contract: ContractId) {
-		if let Some(job) = PeriodicJobs::<T>::take(contract) {
-			T::Scheduler::cancel(job);
-		}
+		Self::unindex(contract);
 		if let Some(id) = OpenBenchmarks::<T>::get(contract) {
 			Self::close_benchmark(id);
 		}

@@ -21,8 +21,8 @@ pub use weights::WeightInfo;
 pub mod pallet {
 	use super::*;
 	use datdot_primitives::{
-		AccountDirectory, BenchmarkId, ContractDirectory, ContractId, JobId, PlanDirectory,
-		ProviderRegistry, Ratings, ScheduleJob,
+		rota::Rota, AccountDirectory, BenchmarkId, ContractDirectory, ContractId, PlanDirectory,
+		ProviderRegistry, Ratings,
 	};
 	use frame_support::{pallet_prelude::*, traits::Randomness};
 	use frame_system::pallet_prelude::*;
@@ -33,6 +33,13 @@ pub mod pallet {
 		BlockNumberFor<T>,
 		<T as Config>::MaxHostersPerContract,
 	>;
+
+	/// A benchmark as this runtime announces it.
+	pub type AssignedOf<T> =
+		Assigned<<T as frame_system::Config>::AccountId, <T as Config>::MaxHostersPerContract>;
+
+	/// The benchmarks of one announcement.
+	pub type AnnouncementOf<T> = BoundedVec<AssignedOf<T>, <T as Config>::MaxBenchmarksPerBlock>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -49,13 +56,19 @@ pub mod pallet {
 		type Ratings: Ratings<Self::AccountId>;
 		/// The accounts, for signing keys and the attestor's location.
 		type Accounts: AccountDirectory<Self::AccountId>;
-		/// Where periodic benchmarks and deadlines go.
-		type Scheduler: ScheduleJob<BlockNumberFor<Self>>;
 		/// On-chain randomness for drawing attestors.
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
-		/// Blocks between a contract's periodic benchmarks.
+		/// The window in which the sweep benchmarks every active contract once, in blocks,
+		/// while `BenchmarksPerBlock` keeps up.
 		#[pallet::constant]
-		type BenchmarkPeriod: Get<BlockNumberFor<Self>>;
+		type BenchmarkPeriod: Get<u32>;
+		/// The budget: contracts the sweep visits per block, whatever the number of contracts.
+		#[pallet::constant]
+		type BenchmarksPerBlock: Get<u32>;
+		/// The most benchmarks whose deadline falls in one block: the sweep's and sponsors'
+		/// requests. Also the most one announcement lists.
+		#[pallet::constant]
+		type MaxBenchmarksPerBlock: Get<u32>;
 		/// Blocks the attestor has to report.
 		#[pallet::constant]
 		type BenchmarkTimeout: Get<BlockNumberFor<Self>>;
@@ -98,9 +111,32 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenBenchmarks<T: Config> = StorageMap<_, Twox64Concat, ContractId, BenchmarkId>;
 
-	/// The next periodic benchmark job of each active contract.
+	/// The benchmarks whose deadline passes at a block (the block after their last): one bucket
+	/// per block, taken whole when the block comes. Answered ones are skipped.
 	#[pallet::storage]
-	pub type PeriodicJobs<T: Config> = StorageMap<_, Twox64Concat, ContractId, JobId>;
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<BenchmarkId, T::MaxBenchmarksPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The active contracts, densely at `0..MeasuredCount`: what the sweep walks.
+	#[pallet::storage]
+	pub type Measured<T> = StorageMap<_, Twox64Concat, u32, ContractId>;
+
+	/// How many contracts are measured.
+	#[pallet::storage]
+	pub type MeasuredCount<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Where each measured contract lies in `Measured`.
+	#[pallet::storage]
+	pub type MeasuredIndex<T> = StorageMap<_, Twox64Concat, ContractId, u32>;
+
+	/// Where the sweep stands, and by how much the last block fell behind.
+	#[pallet::storage]
+	pub type Sweep<T> = StorageValue<_, Rota, ValueQuery>;
 
 	/// Counts random draws, so draws in the same block differ.
 	#[pallet::storage]
@@ -113,16 +149,11 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// An attestor must measure these hosters by the deadline.
+		/// Attestors must measure these hosters by the deadline: a block's benchmarks, or a
+		/// sponsor's request.
 		ProvidePerformanceBenchmark {
-			/// The benchmark.
-			benchmark: BenchmarkId,
-			/// The attestor who measures.
-			attestor: T::AccountId,
-			/// The contract.
-			contract: ContractId,
-			/// The hosters to measure.
-			hosters: BoundedVec<T::AccountId, T::MaxHostersPerContract>,
+			/// The benchmarks, each naming its attestor, contract and hosters.
+			benchmarks: AnnouncementOf<T>,
 			/// The last block in which a report counts.
 			deadline: BlockNumberFor<T>,
 		},
@@ -143,6 +174,16 @@ pub mod pallet {
 			attestor: T::AccountId,
 			/// The contract.
 			contract: ContractId,
+		},
+		/// This block owed the sweep more visits than `BenchmarksPerBlock`: contracts are
+		/// benchmarked less often than once per `BenchmarkPeriod` until the budget catches up.
+		BenchmarksBehind {
+			/// The sweep's visits owed beyond the budget.
+			behind: u32,
+			/// The measured contracts.
+			contracts: u32,
+			/// The budget.
+			budget: u32,
 		},
 	}
 
@@ -174,6 +215,9 @@ pub mod pallet {
 		DeadlinePassed,
 		/// The sponsor asked for this contract less than `RequestCooldown` blocks ago.
 		RequestTooSoon,
+		/// The block of this benchmark's deadline holds `MaxBenchmarksPerBlock` deadlines
+		/// already; ask again in the next block.
+		TooManyBenchmarks,
 	}
 
 	#[pallet::call]
@@ -205,10 +249,23 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::expire(now).saturating_add(Self::measure_block())
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::MinBandwidthKbps::get() <= T::MaxBandwidthKbps::get(),
 				"the bandwidth range is empty"
+			);
+			assert!(T::BenchmarkPeriod::get() >= 1, "the benchmark window is empty");
+			assert!(
+				T::MaxBenchmarksPerBlock::get() > T::BenchmarksPerBlock::get(),
+				"a block's deadlines must hold its benchmarks and a sponsor's request"
+			);
+			assert!(
+				T::BlockWeights::get().max_block.all_gte(Self::worst_block_weight()),
+				"a block's benchmarks and deadlines do not fit in a block"
 			);
 		}
 

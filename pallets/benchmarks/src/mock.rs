@@ -5,9 +5,7 @@
 use core::cell::RefCell;
 use datdot_primitives::{
 	encoding::HostedCopy,
-	testing::{
-		self, doubles, region, MockAccounts, MockPlans, MockRatings, MockScheduler, TestRandomness,
-	},
+	testing::{self, doubles, region, MockAccounts, MockPlans, MockRatings, TestRandomness},
 	ChunkRange, ContractDirectory, ContractId, ContractStatus, EndReason, HostedPosition,
 	Performance, PlanId, PlanTerms, Priority, ProviderRegistry, Region, Role,
 };
@@ -32,12 +30,28 @@ impl frame_system::Config for Test {
 	type Block = Block;
 }
 
+/// A contract with terms of its own: one the benchmark helper set up. Every other contract of
+/// the mock is plan 0's over chunks 0..10, hosted by HOSTERS in `u3`.
+#[derive(Clone, Debug)]
+pub struct MockContract {
+	/// Its plan.
+	pub plan: PlanId,
+	/// The chunks it covers.
+	pub range: ChunkRange,
+	/// The region its positions serve.
+	pub region: Region,
+	/// Its hosters (none before it is active).
+	pub hosters: Vec<AccountId>,
+}
+
 /// What the contract and pool mocks hold and were told.
 #[derive(Default)]
 pub struct World {
 	pub status: BTreeMap<ContractId, ContractStatus>,
 	pub attestors: Vec<AccountId>,
 	pub ended: Vec<(ContractId, EndReason)>,
+	/// The contracts with terms of their own.
+	pub contracts: BTreeMap<ContractId, MockContract>,
 }
 
 thread_local! {
@@ -56,7 +70,14 @@ pub const ATTESTORS: [AccountId; 2] = [30, 31];
 pub struct MockContracts;
 impl ContractDirectory<AccountId> for MockContracts {
 	fn summary(contract: ContractId) -> Option<(PlanId, ChunkRange, ContractStatus)> {
-		with_world(|w| w.status.get(&contract).map(|s| (0, ChunkRange { start: 0, end: 10 }, *s)))
+		with_world(|w| {
+			let status = *w.status.get(&contract)?;
+			let (plan, range) = w
+				.contracts
+				.get(&contract)
+				.map_or((0, ChunkRange { start: 0, end: 10 }), |c| (c.plan, c.range));
+			Some((plan, range, status))
+		})
 	}
 	fn hosted_positions(contract: ContractId) -> Vec<HostedPosition<AccountId>> {
 		if Self::summary(contract).is_none() {
@@ -64,7 +85,15 @@ impl ContractDirectory<AccountId> for MockContracts {
 		}
 		// Benchmarks measure hosters; their copies are the proofs pallet's concern.
 		let copy = HostedCopy { key: [0; 32], commitment: Default::default() };
-		HOSTERS.iter().map(|h| HostedPosition { hoster: *h, region: region("u3"), copy }).collect()
+		let (hosters, served) = with_world(|w| {
+			w.contracts
+				.get(&contract)
+				.map_or((HOSTERS.to_vec(), region("u3")), |c| (c.hosters.clone(), c.region.clone()))
+		});
+		hosters
+			.into_iter()
+			.map(|hoster| HostedPosition { hoster, region: served.clone(), copy })
+			.collect()
 	}
 	fn replace_hoster(_: ContractId, _: &AccountId) -> DispatchResult {
 		Ok(())
@@ -108,7 +137,9 @@ impl ProviderRegistry<AccountId> for MockProviders {
 }
 
 parameter_types! {
-	pub const BenchmarkPeriod: u64 = 100;
+	pub const BenchmarkPeriod: u32 = 100;
+	pub const BenchmarksPerBlock: u32 = 2;
+	pub const MaxBenchmarksPerBlock: u32 = 3;
 	pub const BenchmarkTimeout: u64 = 10;
 	pub const MaxHosters: u32 = 4;
 	pub const MaxDrawAttempts: u32 = 16;
@@ -124,9 +155,10 @@ impl crate::Config for Test {
 	type Providers = MockProviders;
 	type Ratings = MockRatings;
 	type Accounts = MockAccounts;
-	type Scheduler = MockScheduler;
 	type Randomness = TestRandomness;
 	type BenchmarkPeriod = BenchmarkPeriod;
+	type BenchmarksPerBlock = BenchmarksPerBlock;
+	type MaxBenchmarksPerBlock = MaxBenchmarksPerBlock;
 	type BenchmarkTimeout = BenchmarkTimeout;
 	type MaxHostersPerContract = MaxHosters;
 	type MaxDrawAttempts = MaxDrawAttempts;
@@ -134,6 +166,8 @@ impl crate::Config for Test {
 	type MinBandwidthKbps = MinBandwidthKbps;
 	type MaxBandwidthKbps = MaxBandwidthKbps;
 	type RequestCooldown = RequestCooldown;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
 	type WeightInfo = ();
 }
 
@@ -205,9 +239,186 @@ fn with_test_ext(attestors: Vec<AccountId>, test: impl FnOnce()) {
 	});
 }
 
-/// Fresh storage for the benchmark test suite.
+/// Fresh storage and fresh doubles for the benchmark test suite: no contract and an empty
+/// attestor pool. The benchmarks set up their own through [`MockBenchmarkHelper`].
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
+	testing::reset();
+	WORLD.with(|w| *w.borrow_mut() = World::default());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	sp_io::TestExternalities::new(storage)
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::MockBenchmarkHelper;
+
+/// The benchmarks' state on this mock: plans in the doubles, contracts and the attestor pool in
+/// [`World`].
+///
+/// The suite wipes the storage after each run of a benchmark but not the doubles and the
+/// world, so every plan and contract gets an id above all earlier ones and runs never meet.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use codec::Encode;
+	use datdot_primitives::{
+		attestor::{AttestorId, AttestorPair},
+		blake2_256,
+		feed::{benchmark_feed, BENCHMARK_KNOWN_BLOCKS},
+		BenchmarkHelper, ContractObserver,
+	};
+	use sp_core::Pair;
+
+	/// Sets up what the benchmark benchmarks start from, as `Plans`, `Hosting` and `Roles`
+	/// would on the runtime: plans of the benchmark feed, contracts hosted by fresh hosters, and
+	/// attestors in the pool.
+	pub struct MockBenchmarkHelper;
+
+	/// The region `bytes` names (the benchmarks' regions are valid).
+	fn region_of(bytes: &[u8]) -> Region {
+		Region::new(bytes).expect("a valid benchmark region")
+	}
+
+	/// An account id of the benchmark helper's own, derived from `what`.
+	fn derived(what: impl Encode) -> AccountId {
+		let hash = blake2_256(&(b"datdot/mock-bench", what).encode());
+		let mut word = [0u8; 8];
+		word.copy_from_slice(&hash[..8]);
+		AccountId::from_le_bytes(word)
+	}
+
+	/// Makes every contract of `plan` active with `hosters` fresh hosters, and tells
+	/// `Benchmarks`. Returns the contracts `Benchmarks` took.
+	fn activate(plan: PlanId, hosters: u8) -> Vec<ContractId> {
+		let contracts: Vec<ContractId> = with_world(|w| {
+			w.contracts.iter().filter(|(_, c)| c.plan == plan).map(|(id, _)| *id).collect()
+		});
+		contracts
+			.into_iter()
+			.filter_map(|contract| {
+				with_world(|w| {
+					w.status.insert(contract, ContractStatus::Active);
+					if let Some(record) = w.contracts.get_mut(&contract) {
+						record.hosters =
+							(0..hosters).map(|n| derived((b"hoster", contract, n))).collect();
+					}
+				});
+				Benchmarks::activated(contract).ok().map(|()| contract)
+			})
+			.collect()
+	}
+
+	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+		/// Gives `who` an account at `location` (the mock has no balances).
+		fn account(who: &AccountId, location: &[u8]) {
+			doubles(|d| {
+				d.without_account.remove(who);
+				if let Ok(location) = Region::new(location) {
+					d.locations.insert(*who, location);
+				}
+			});
+		}
+
+		/// Gives `who` an account and, as an attestor, a place in the pool (which serves every
+		/// region and has no capacities).
+		fn provider(who: &AccountId, role: Role, region: &[u8], _: u32) {
+			Self::account(who, region);
+			if role == Role::Attestor {
+				with_world(|w| {
+					if !w.attestors.contains(who) {
+						w.attestors.push(*who);
+					}
+				});
+			}
+		}
+
+		fn plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			Self::account(sponsor, region);
+			let served = region_of(region);
+			let roots = benchmark_feed(length, block_size).roots();
+			let plan = doubles(|d| {
+				let plan = d.plans.keys().next_back().map_or(0, |last| last + 1);
+				d.plans.insert(
+					plan,
+					PlanTerms {
+						sponsor: *sponsor,
+						regions: vec![served.clone()],
+						hosters,
+						min_performance: Performance {
+							max_latency_ms: 10_000,
+							min_bandwidth_kbps: 0,
+						},
+						key: testing::signer(*sponsor).public().0,
+						length,
+						priority: Priority::Normal,
+						paused: false,
+					},
+				);
+				d.feeds.insert(plan, datdot_primitives::feed::FeedTree { length, fork: 0, roots });
+				plan
+			});
+			let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
+			let ranges: Vec<ChunkRange> = if contracts <= 1 {
+				vec![ChunkRange { start: 0, end: known }]
+			} else {
+				(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+			};
+			with_world(|w| {
+				for range in ranges {
+					let id = w.status.keys().chain(w.contracts.keys()).max().map_or(0, |c| c + 1);
+					w.status.insert(id, ContractStatus::Matching);
+					let record =
+						MockContract { plan, range, region: served.clone(), hosters: Vec::new() };
+					w.contracts.insert(id, record);
+				}
+			});
+			plan
+		}
+
+		/// Like `plan`, every contract active, with an attestor in the pool and a benchmark
+		/// open.
+		fn active_plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
+			Self::provider(&derived((b"attestor", plan)), Role::Attestor, region, contracts);
+			for contract in activate(plan, hosters) {
+				let _ = Benchmarks::do_request(*sponsor, contract);
+			}
+			plan
+		}
+
+		fn active_contract(
+			sponsor: &AccountId,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> Option<ContractId> {
+			let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
+			activate(plan, hosters).first().copied()
+		}
+
+		/// Signs with [`testing::signer`], the key `MockAccounts` gives every account.
+		fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+			testing::signer(*who).sign(message).0
+		}
+
+		/// A key derived from `who`: the mock has no registry of attestor keys.
+		fn attestor_key(who: &AccountId) -> AttestorId {
+			AttestorPair::from_seed(&blake2_256(&(b"datdot/mock-attestor", who).encode())).public()
+		}
+	}
 }

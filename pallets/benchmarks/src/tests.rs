@@ -1,29 +1,35 @@
 //! Unit tests of performance benchmarks.
 
 use crate::{
-	mock::*, BenchmarkReport, BenchmarkRequest, Benchmarks as Open, Error, Event,
-	HosterMeasurement, OpenBenchmarks, PeriodicJobs,
+	mock::*, Assigned, BenchmarkReport, BenchmarkRequest, Benchmarks as Open, Deadlines, Error,
+	Event, HosterMeasurement, MeasuredCount, OpenBenchmarks, Sweep,
 };
 use datdot_primitives::{
 	testing::{doubles, region, signer},
-	BenchmarkJob, ContractObserver, ContractStatus, EndReason, Job, JobHandler,
+	ContractObserver, ContractStatus,
 };
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use sp_core::Pair;
 use sp_runtime::DispatchError;
 
-/// Runs a benchmark job as the scheduler would: it is no longer pending, and it must succeed.
-fn run(job: BenchmarkJob) {
-	let job = Job::Benchmarks(job);
-	doubles(|d| d.take_job(&job));
-	assert_ok!(Benchmarks::execute(&job).expect("a benchmark job"));
+/// Runs block `n`'s hook: its deadlines pass, then its benchmarks are opened.
+fn run_block(n: u64) {
+	set_block(n);
+	Benchmarks::on_initialize(n);
 }
 
-/// When `job` is pending, at which block.
-fn pending_at(job: BenchmarkJob) -> Option<u64> {
-	doubles(|d| {
-		d.pending_jobs().into_iter().find(|(_, _, j, _)| *j == Job::Benchmarks(job)).map(|p| p.1)
-	})
+/// The contracts given a benchmark by `ProvidePerformanceBenchmark` events so far.
+fn announced() -> Vec<u64> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Benchmarks(Event::ProvidePerformanceBenchmark { benchmarks, .. }) => {
+				Some(benchmarks.into_iter().map(|b| b.contract).collect::<Vec<_>>())
+			}
+			_ => None,
+		})
+		.flatten()
+		.collect()
 }
 
 fn request() -> BenchmarkRequest {
@@ -63,15 +69,19 @@ fn a_request_assigns_an_attestor_who_is_told_what_to_measure() {
 		assert_eq!(benchmark.attestor, ATTESTORS[0]);
 		System::assert_last_event(
 			Event::ProvidePerformanceBenchmark {
-				benchmark: 0,
-				attestor: ATTESTORS[0],
-				contract: 0,
-				hosters: HOSTERS.to_vec().try_into().unwrap(),
+				benchmarks: vec![Assigned {
+					benchmark: 0,
+					attestor: ATTESTORS[0],
+					contract: 0,
+					hosters: HOSTERS.to_vec().try_into().unwrap(),
+				}]
+				.try_into()
+				.unwrap(),
 				deadline: 11,
 			}
 			.into(),
 		);
-		assert_eq!(pending_at(BenchmarkJob::Deadline(0)), Some(12));
+		assert_eq!(Deadlines::<Test>::get(12).into_inner(), vec![0]);
 	});
 }
 
@@ -141,7 +151,10 @@ fn a_report_counts_in_the_region_the_attestor_was_drawn_for() {
 		);
 		assert!(Open::<Test>::get(0).is_none());
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
-		assert_eq!(doubles(|d| d.cancelled.len()), 1);
+		// Its deadline passes without a word.
+		System::reset_events();
+		Benchmarks::expire(12);
+		assert!(System::events().is_empty());
 	});
 }
 
@@ -207,47 +220,70 @@ fn a_missed_deadline_counts_against_the_attestor() {
 			),
 			Error::<Test>::DeadlinePassed
 		);
-		run(BenchmarkJob::Deadline(0));
+		Benchmarks::expire(12);
 		System::assert_last_event(
 			Event::BenchmarkMissed { benchmark: 0, attestor: ATTESTORS[0], contract: 0 }.into(),
 		);
 		let rating = doubles(|d| d.ratings[&(ATTESTORS[0], region("u3"))]);
 		assert_eq!((rating.challenges_issued, rating.challenges_passed), (1, 0));
 		assert!(OpenBenchmarks::<Test>::get(0).is_none());
-		assert_eq!(Benchmarks::is_live(&Job::Benchmarks(BenchmarkJob::Deadline(0))), Some(false));
+		assert!(Deadlines::<Test>::get(12).is_empty());
 	});
 }
 
 #[test]
-fn periodic_benchmarks_follow_the_contract() {
+fn the_sweep_benchmarks_each_active_contract_once_per_period() {
 	new_test_ext(|| {
 		assert_ok!(Benchmarks::activated(0));
-		assert!(PeriodicJobs::<Test>::get(0).is_some());
-		assert_eq!(pending_at(BenchmarkJob::Measure(0)), Some(101));
-		set_block(101);
-		run(BenchmarkJob::Measure(0));
-		assert!(OpenBenchmarks::<Test>::get(0).is_some());
-		assert!(PeriodicJobs::<Test>::get(0).is_some(), "the next one is scheduled");
+		assert_ok!(Benchmarks::activated(0));
+		assert_eq!(MeasuredCount::<Test>::get(), 1, "indexed once");
+		// One contract, a period of 100 blocks: its turn comes every 100 blocks.
+		let mut turns = vec![];
+		for n in 2..=301 {
+			System::reset_events();
+			run_block(n);
+			if !announced().is_empty() {
+				turns.push(n);
+				// The attestor reports, so the next turn finds no benchmark open.
+				let id = OpenBenchmarks::<Test>::get(0).unwrap();
+				assert_ok!(Benchmarks::performance_benchmark_response(
+					RuntimeOrigin::signed(ATTESTORS[0]),
+					full_report(id, ATTESTORS[0])
+				));
+			}
+		}
+		assert_eq!(turns, vec![101, 201, 301]);
+		// Paused, it is not measured; what was open is closed.
+		run_block(302);
 		with_world(|w| w.status.insert(0, ContractStatus::Paused));
 		Benchmarks::stopped(0);
-		assert!(PeriodicJobs::<Test>::get(0).is_none());
-		assert!(OpenBenchmarks::<Test>::get(0).is_none());
-		// A periodic job of a paused contract neither measures nor reschedules.
-		assert_ok!(Benchmarks::execute(&Job::Benchmarks(BenchmarkJob::Measure(0))).unwrap());
-		assert!(PeriodicJobs::<Test>::get(0).is_none());
-		assert!(OpenBenchmarks::<Test>::get(0).is_none());
+		assert_eq!(MeasuredCount::<Test>::get(), 0);
+		System::reset_events();
+		for n in 303..=500 {
+			run_block(n);
+		}
+		assert!(announced().is_empty());
+		assert_eq!(Sweep::<Test>::get().behind, 0);
 	});
 }
 
 #[test]
-fn an_abandoned_periodic_benchmark_ends_the_contract_instead_of_stopping_silently() {
+fn a_budget_that_cannot_keep_up_says_so() {
 	new_test_ext(|| {
-		assert_ok!(Benchmarks::activated(0));
-		let job = Job::Benchmarks(BenchmarkJob::Measure(0));
-		doubles(|d| d.take_job(&job));
-		assert!(Benchmarks::abandon(&job).is_some());
-		assert_eq!(with_world(|w| w.ended.clone()), vec![(0, EndReason::Stalled)]);
-		assert!(PeriodicJobs::<Test>::get(0).is_none());
+		// 300 contracts in a period of 100 blocks need 3 visits a block; the budget is 2.
+		for contract in 0..300 {
+			with_world(|w| w.status.insert(contract, ContractStatus::Active));
+			assert_ok!(Benchmarks::activated(contract));
+		}
+		run_block(2);
+		System::assert_has_event(
+			Event::BenchmarksBehind { behind: 1, contracts: 300, budget: 2 }.into(),
+		);
+		assert_eq!(announced(), vec![0, 1], "the budget's worth, from the cursor on");
+		for contract in 0..300 {
+			Benchmarks::ended(contract);
+		}
+		assert_eq!(MeasuredCount::<Test>::get(), 0);
 	});
 }
 

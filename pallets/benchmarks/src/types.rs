@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use core::fmt::Debug;
-use datdot_primitives::{ContractId, JobId, Region};
+use datdot_primitives::{BenchmarkId, ContractId, Region};
 use frame_support::{
 	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
@@ -31,8 +31,31 @@ pub struct Benchmark<
 	pub hosters: BoundedVec<AccountId, MaxHosters>,
 	/// The last block in which a report counts.
 	pub deadline: BlockNumber,
-	/// The deadline job.
-	pub deadline_job: Option<JobId>,
+}
+
+/// One benchmark as `ProvidePerformanceBenchmark` announces it.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxHosters))]
+#[codec(mel_bound(AccountId: MaxEncodedLen))]
+pub struct Assigned<AccountId: Clone + PartialEq + Eq + Debug, MaxHosters: Get<u32>> {
+	/// The benchmark.
+	pub benchmark: BenchmarkId,
+	/// The attestor who measures.
+	pub attestor: AccountId,
+	/// The contract.
+	pub contract: ContractId,
+	/// The hosters to measure.
+	pub hosters: BoundedVec<AccountId, MaxHosters>,
 }
 
 /// What `performance_benchmark_request` takes.

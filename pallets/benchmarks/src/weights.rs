@@ -17,10 +17,10 @@ pub trait WeightInfo {
 	fn performance_benchmark_request() -> Weight;
 	/// A report on `h` hosters.
 	fn performance_benchmark_response(h: u32) -> Weight;
-	/// A periodic benchmark.
-	fn performance_benchmark() -> Weight;
-	/// A missed benchmark deadline.
-	fn benchmark_deadline() -> Weight;
+	/// A block's benchmarks: `v` contracts visited by the sweep, each given a benchmark.
+	fn start_benchmarks(v: u32) -> Weight;
+	/// A block's bucket of `d` deadlines, every benchmark missed.
+	fn expire_benchmarks(d: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -32,10 +32,14 @@ impl WeightInfo for () {
 			.reads_writes(4, 3)
 			.saturating_add(RocksDbWeight::get().reads_writes(9, 8).saturating_mul(h.into()))
 	}
-	fn performance_benchmark() -> Weight {
-		Self::performance_benchmark_request()
+	fn start_benchmarks(v: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(4, 2)
+			.saturating_add(Self::performance_benchmark_request().saturating_mul(v.into()))
 	}
-	fn benchmark_deadline() -> Weight {
-		RocksDbWeight::get().reads_writes(12, 12)
+	fn expire_benchmarks(d: u32) -> Weight {
+		RocksDbWeight::get()
+			.reads_writes(1, 1)
+			.saturating_add(RocksDbWeight::get().reads_writes(12, 12).saturating_mul(d.into()))
 	}
 }

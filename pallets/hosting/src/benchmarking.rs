@@ -1,4 +1,5 @@
-//! Benchmarks of the hosting calls and jobs, run on the real runtime.
+//! Benchmarks of the hosting calls and jobs, run on the real runtime (and, as unit tests, on
+//! the mock runtime: `cargo test --features runtime-benchmarks`).
 //!
 //! Providers are created fresh in the region `u33d`; every hoster, encoder and attestor can
 //! take as many jobs as the benchmark needs.
@@ -346,4 +347,6 @@ mod benchmarks {
 		assert_eq!(ProviderJobs::<T>::iter_key_prefix((&leaving, Role::Hoster)).count(), 0);
 		Ok(())
 	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

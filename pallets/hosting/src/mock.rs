@@ -215,6 +215,8 @@ impl crate::Config for Test {
 	type MaxDrawAttempts = MaxDrawAttempts;
 	type MaxSetupRejections = MaxSetupRejections;
 	type VotePriority = VotePriority;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
 	type WeightInfo = ();
 }
 
@@ -331,9 +333,280 @@ pub fn new_test_ext(test: impl FnOnce()) {
 	ExtBuilder::default().build_and_execute(test)
 }
 
-/// Fresh storage for the benchmark test suite.
+/// Fresh storage for the benchmark test suite: clean mocks and no providers (each benchmark
+/// registers its own), and a keystore for the attestor keys the benchmarks sign votes with.
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
+	testing::reset();
+	WORLD.with(|w| *w.borrow_mut() = World::default());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	sp_io::TestExternalities::new(storage)
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(KeystoreExt(Arc::new(MemoryKeystore::new())));
+	ext
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::MockBenchmarkHelper;
+
+/// The benchmarks' state built against this mock: accounts and plans in the shared doubles,
+/// providers and attestor keys in [`World`], contracts through the real `Hosting`.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use codec::Encode;
+	use datdot_primitives::{
+		encoding,
+		feed::{benchmark_feed, FeedTree, TreeBuilder, BENCHMARK_KNOWN_BLOCKS},
+		testing::signer,
+		BenchmarkHelper, ChunkRange, ContractManager, ContractStatus,
+	};
+	use sp_core::{Pair, H256};
+	use sp_runtime::RuntimeAppPublic;
+
+	/// The minimum performance of the helper's plans, as the runtime's helper asks.
+	const MIN_PERFORMANCE: Performance =
+		Performance { max_latency_ms: 10_000, min_bandwidth_kbps: 0 };
+
+	/// Starts a benchmark run on clean mocks. The benchmark harness wipes the storage after
+	/// every run (back to `new_bench_ext`'s, at block 0) but not the thread-local mocks, which
+	/// would keep the last run's providers, bookings and plans: the first helper call of a run,
+	/// still at block 0, clears them and moves to block 1, where the unit tests start too.
+	/// Outside the harness (block 1 or later) the mocks are left as they are.
+	fn begin_run() {
+		if System::block_number() == 0 {
+			testing::reset();
+			WORLD.with(|w| *w.borrow_mut() = World::default());
+			set_block(1);
+		}
+	}
+
+	/// `bytes` as a region; the benchmarks only pass valid ones.
+	fn region_of(bytes: &[u8]) -> Region {
+		Region::new(bytes).expect("the benchmarks use valid regions")
+	}
+
+	/// A fresh account id for the `n`-th provider of `role` for `plan`.
+	fn member(role: Role, n: u32, plan: PlanId) -> AccountId {
+		let hash = datdot_primitives::blake2_256(&(b"datdot/bench", role, n, plan).encode());
+		let mut word = [0u8; 8];
+		word.copy_from_slice(&hash[..8]);
+		AccountId::from_le_bytes(word)
+	}
+
+	/// The id the next plan gets: one past every plan the doubles know, live or ended.
+	fn next_plan() -> PlanId {
+		doubles(|d| {
+			d.plans
+				.keys()
+				.chain(d.ended_plans.iter().map(|(plan, _)| plan))
+				.max()
+				.map_or(0, |last| last + 1)
+		})
+	}
+
+	/// Sets up the benchmarks' state in the mock runtime, like the runtime's helper does with
+	/// the real pallets.
+	pub struct MockBenchmarkHelper;
+
+	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+		/// Every id has an account in [`MockAccounts`] (with the key of [`signer`]); this makes
+		/// sure `who` is not one of those without and places it at `location`, unless it was
+		/// placed already (`Accounts` keeps an existing account as it is). The mock has no
+		/// balances to fund.
+		fn account(who: &AccountId, location: &[u8]) {
+			begin_run();
+			let location = region_of(location);
+			doubles(|d| {
+				d.without_account.remove(who);
+				d.locations.entry(*who).or_insert(location);
+			});
+		}
+
+		/// A provider serving `region` and available, with nothing booked. A registration
+		/// that exists is kept, as `Roles` refuses a second one.
+		fn provider(who: &AccountId, role: Role, region: &[u8], capacity: u32) {
+			Self::account(who, region);
+			let region = region_of(region);
+			with_world(|w| {
+				w.providers.entry((*who, role)).or_insert(MockProvider {
+					region,
+					away: false,
+					capacity,
+					booked: 0,
+				});
+			});
+		}
+
+		/// The plan's terms and feed go into the doubles (which stand for `Plans`, so nothing
+		/// is signed or verified); its contracts are opened in `Hosting` as `Plans` opens them.
+		/// The plan is not started: the caller starts it. A plan whose contracts cannot be
+		/// opened is not published, and its id is returned all the same, as in the runtime.
+		fn plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			Self::account(sponsor, region);
+			let plan = next_plan();
+			let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
+			let ranges: Vec<ChunkRange> = if contracts <= 1 {
+				vec![ChunkRange { start: 0, end: known }]
+			} else {
+				(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+			};
+			let opened = frame_support::storage::with_storage_layer(|| {
+				<Hosting as ContractManager<AccountId>>::open(plan, &ranges)
+			});
+			if opened.is_err() {
+				return plan;
+			}
+			let log = benchmark_feed(length, block_size);
+			let terms = PlanTerms {
+				sponsor: *sponsor,
+				regions: vec![region_of(region)],
+				hosters,
+				min_performance: MIN_PERFORMANCE,
+				key: signer(*sponsor).public().0,
+				length,
+				priority: Priority::Normal,
+				paused: false,
+			};
+			doubles(|d| {
+				d.plans.insert(plan, terms);
+				d.feeds.insert(plan, FeedTree { length, fork: 0, roots: log.roots() });
+			});
+			plan
+		}
+
+		/// Like the runtime's, but the mock has no proofs or benchmarks pallet to open
+		/// challenges in: the contracts are active, and [`MockObserver`] was told so.
+		fn active_plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
+			activate(plan, hosters, region, length, block_size);
+			plan
+		}
+
+		fn active_contract(
+			sponsor: &AccountId,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> Option<ContractId> {
+			let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
+			let contract = activate(plan, hosters, region, length, block_size).first().copied()?;
+			let active = crate::Contracts::<Test>::get(contract)
+				.is_some_and(|c| c.status == ContractStatus::Active);
+			active.then_some(contract)
+		}
+
+		/// Signs with the key [`MockAccounts`] gives `who`'s account.
+		fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+			begin_run();
+			signer(*who).sign(message).0
+		}
+
+		/// A fresh key in the externalities' keystore, tied to `who` in [`World::keys`].
+		fn attestor_key(who: &AccountId) -> AttestorId {
+			Self::account(who, b"u33dcu33");
+			let key = AttestorId::generate_pair(None);
+			with_world(|w| w.keys.insert(*who, key.clone()));
+			key
+		}
+	}
+
+	/// The commitment to `hoster`'s encoded copy of `range` of the benchmark feed.
+	fn commitment(
+		contract: ContractId,
+		hoster: &AccountId,
+		seed: &H256,
+		range: ChunkRange,
+		log: &TreeBuilder<impl Fn(u64) -> Vec<u8>>,
+	) -> H256 {
+		let key = Hosting::copy_key(contract, hoster, seed);
+		let leaves: Vec<H256> = (range.start..range.end)
+			.map(|i| encoding::leaf(&encoding::encode_block(&key, i.into(), &log.block(i.into()))))
+			.collect();
+		encoding::commitment(&leaves)
+	}
+
+	/// Runs matching (the rule's selection, voted by a quorum) and setup of every contract of
+	/// `plan` (over the benchmark feed of `length` blocks of `block_size` bytes) with fresh
+	/// providers in `region`, as the runtime's helper does. Returns the contracts.
+	fn activate(
+		plan: PlanId,
+		hosters: u8,
+		region: &[u8],
+		length: u64,
+		block_size: u32,
+	) -> Vec<ContractId> {
+		let log = benchmark_feed(length, block_size);
+		let Some(feed) = doubles(|d| d.plans.get(&plan).map(|terms| terms.key)) else {
+			return Vec::new();
+		};
+		let contracts = crate::PlanContracts::<Test>::get(plan).into_inner();
+		let capacity = (contracts.len() as u32).max(1) + 1;
+		let make = |role, count: u32| {
+			for n in 0..count {
+				MockBenchmarkHelper::provider(&member(role, n, plan), role, region, capacity);
+			}
+		};
+		// One attestor more than a round draws, free to measure the contracts later.
+		make(Role::Attestor, AttestorsPerMatching::get() + 1);
+		// Three times as many hosters and encoders as positions: the rule's probes find a free
+		// one for the last position too.
+		make(Role::Hoster, 3 * u32::from(hosters));
+		make(Role::Encoder, 3 * u32::from(hosters));
+		let _ = <Hosting as ContractManager<AccountId>>::start(plan);
+		for contract in &contracts {
+			let contract = *contract;
+			let voters = crate::Rounds::<Test>::get(contract)
+				.map(|round| round.attestors.into_inner())
+				.unwrap_or_default();
+			let Ok(rule) = Hosting::rule_selection(contract) else {
+				continue;
+			};
+			for voter in voters.iter().take(Quorum::get() as usize) {
+				let selection = crate::SelectionInput {
+					hosters: rule.hosters.to_vec(),
+					encoders: rule.encoders.to_vec(),
+				};
+				let _ = Hosting::do_submit_matching(*voter, contract, selection);
+			}
+			let Some(stored) = crate::Contracts::<Test>::get(contract) else {
+				continue;
+			};
+			let results = stored
+				.positions
+				.iter()
+				.filter_map(|position| {
+					let hoster = position.hoster.as_ref()?;
+					let commitment =
+						commitment(contract, hoster, &position.seed, stored.range, &log);
+					let message =
+						Hosting::setup_message(contract, hoster, feed, stored.range, &commitment);
+					let signature = MockBenchmarkHelper::sign(hoster, &message);
+					Some(crate::HosterSetup {
+						hoster: *hoster,
+						copy: Some(crate::CopyConfirmation { commitment, signature }),
+					})
+				})
+				.collect();
+			if let Some(attestor) = stored.attestor {
+				let report = crate::SetupReport { contract, results };
+				let _ = Hosting::do_setup_report(attestor, report);
+			}
+		}
+		contracts
+	}
 }

@@ -1079,3 +1079,75 @@ fn a_rule_probe_is_the_documented_hash() {
 	assert_eq!(Hosting::rule_probe(&seed, Role::Encoder, 3, 7, 1_000) as u64, word % 1_000);
 	assert_eq!(Hosting::rule_probe(&seed, Role::Encoder, 3, 7, 0), 0, "an empty pool");
 }
+
+/// The mock's benchmark helper builds what the benchmarks start from.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use datdot_primitives::{
+		testing::MockAccounts, AccountDirectory, BenchmarkHelper, ProviderRegistry,
+	};
+
+	const REGION: &[u8] = b"u33d";
+
+	#[test]
+	fn an_active_contract_is_hosted_by_signed_copies() {
+		new_test_ext(|| {
+			let contract = MockBenchmarkHelper::active_contract(&SPONSOR, 3, REGION, 100, 64)
+				.expect("the contract becomes active");
+			let stored = Contracts::<Test>::get(contract).expect("a live contract");
+			assert_eq!(stored.status, ContractStatus::Active);
+			assert_eq!(stored.range, ChunkRange { start: 0, end: 64 });
+			assert_eq!(stored.positions.len(), 3);
+			assert!(stored.positions.iter().all(|p| p.state == PositionState::Hosted));
+			assert_eq!(Hosting::hosted_positions(contract).len(), 3);
+			assert!(with_world(|w| w.activated.contains(&contract)));
+		});
+	}
+
+	#[test]
+	fn an_active_plan_has_every_contract_active() {
+		new_test_ext(|| {
+			let plan = MockBenchmarkHelper::active_plan(&SPONSOR, 3, 2, REGION, 100, 64);
+			let contracts = crate::PlanContracts::<Test>::get(plan);
+			assert_eq!(contracts.len(), 3);
+			for (i, contract) in (0u32..).zip(contracts) {
+				let stored = Contracts::<Test>::get(contract).expect("a live contract");
+				assert_eq!(stored.status, ContractStatus::Active);
+				assert_eq!(stored.range, ChunkRange { start: i, end: i + 1 });
+			}
+		});
+	}
+
+	#[test]
+	fn a_plan_waits_for_its_start_and_signatures_verify() {
+		new_test_ext(|| {
+			let plan = MockBenchmarkHelper::plan(&SPONSOR, 2, 1, REGION, 10, 64);
+			let contracts = crate::PlanContracts::<Test>::get(plan);
+			assert_eq!(contracts.len(), 2);
+			assert!(contracts.iter().all(|id| !Rounds::<Test>::contains_key(id)));
+			let terms = doubles(|d| d.plans.get(&plan).cloned()).expect("a live plan");
+			assert_eq!(terms.regions, vec![region("u33d")]);
+			let key = MockAccounts::signing_key(&SPONSOR).expect("an account");
+			let signature = MockBenchmarkHelper::sign(&SPONSOR, b"message");
+			assert!(datdot_primitives::signing::verify_ed25519(b"message", &signature, &key));
+		});
+	}
+
+	#[test]
+	fn each_benchmark_run_starts_from_clean_mocks() {
+		new_bench_ext().execute_with(|| {
+			MockBenchmarkHelper::provider(&7, Role::Hoster, REGION, 1);
+			assert_eq!(System::block_number(), 1, "a run starts at block 1");
+			assert_ok!(MockProviders::book(&7, Role::Hoster));
+			// The harness wipes the storage after a run; the next one starts at block 0.
+			frame_benchmarking::benchmarking::wipe_db();
+			assert_eq!(System::block_number(), 0);
+			MockBenchmarkHelper::provider(&8, Role::Hoster, REGION, 1);
+			assert!(!MockProviders::is_provider(&7, Role::Hoster));
+			assert!(MockProviders::has_free_capacity(&8, Role::Hoster));
+			let key = MockBenchmarkHelper::attestor_key(&8);
+			assert_eq!(with_world(|w| w.keys.get(&8).cloned()), Some(key));
+		});
+	}
+}

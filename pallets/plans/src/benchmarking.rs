@@ -222,4 +222,6 @@ mod benchmarks {
 		}
 		assert!(Plans::<T>::get(plan).is_none());
 	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

@@ -143,6 +143,8 @@ impl crate::Config for Test {
 	type MaxPlansPerSponsor = ConstU32<2>;
 	type MaxPlansPerFeed = ConstU32<2>;
 	type ChangeCooldown = frame_support::traits::ConstU64<3>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
 	type WeightInfo = ();
 }
 
@@ -197,9 +199,165 @@ pub fn new_test_ext(test: impl FnOnce()) {
 	ExtBuilder::default().build_and_execute(test)
 }
 
-/// Fresh storage for the benchmark test suite.
+/// Fresh storage, fresh mocks and fresh doubles for the benchmark test suite. The benchmarks
+/// set up their accounts and plans through [`MockBenchmarkHelper`].
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
+	CALLS.with(|calls| calls.borrow_mut().clear());
+	NEXT_ID.with(|n| *n.borrow_mut() = 100);
+	testing::reset();
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	sp_io::TestExternalities::new(storage)
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::MockBenchmarkHelper;
+
+/// The benchmarks' state on this mock: accounts in the shared doubles, plans in `Plans`, and
+/// contracts in the recording [`MockHosting`].
+///
+/// The suite wipes the storage after each run of a benchmark but not the doubles and the
+/// mocks' records; job and contract ids keep counting up, so runs never meet.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use datdot_primitives::{
+		attestor::{AttestorId, AttestorPair},
+		feed::{benchmark_feed, SignedTree, Signer, BENCHMARK_KNOWN_BLOCKS},
+		BenchmarkHelper, Performance, Region,
+	};
+	use frame_support::traits::{fungible::Mutate, Get};
+	use sp_core::Pair;
+
+	/// The balance the helper gives every account: enough for any deposit of this runtime.
+	const FUNDS: Balance = 1_000_000;
+
+	/// Sets up what the plan benchmarks start from, as `Accounts`, `Plans` and `Hosting` would
+	/// on the runtime: funded accounts whose keys are those `MockAccounts` gives every account,
+	/// plans published through `Plans`, and their contracts started in [`MockHosting`], which
+	/// stands for matching and setup.
+	pub struct MockBenchmarkHelper;
+
+	/// The ranges of a plan of `contracts` contracts on a feed of `length` blocks: as on the
+	/// runtime, one contract on the feed's known blocks or one-block contracts; but when this
+	/// runtime's `MaxRanges` does not allow a range per contract, one range of full contracts.
+	fn ranges(contracts: u32, length: u64) -> Vec<ChunkRange> {
+		let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
+		let max_ranges: u32 = <Test as crate::Config>::MaxRanges::get();
+		if contracts <= 1 {
+			vec![ChunkRange { start: 0, end: known }]
+		} else if contracts <= max_ranges {
+			(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+		} else {
+			let chunks: u32 = <Test as crate::Config>::MaxChunksPerContract::get();
+			vec![ChunkRange { start: 0, end: contracts.saturating_mul(chunks) }]
+		}
+	}
+
+	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+		/// Funds `who`, gives it an account in the doubles and places it at `location` (when
+		/// that is a valid region).
+		fn account(who: &AccountId, location: &[u8]) {
+			let _ = <Balances as Mutate<AccountId>>::set_balance(who, FUNDS);
+			let region = Region::new(location).ok();
+			doubles(|d| {
+				d.without_account.remove(who);
+				if let Some(region) = region {
+					d.locations.insert(*who, region);
+				}
+			});
+		}
+
+		/// Gives `who` an account: the mock has no registry of providers.
+		fn provider(who: &AccountId, _: Role, region: &[u8], _: u32) {
+			Self::account(who, region);
+		}
+
+		/// Publishes the plan through `Plans`, as the runtime's helper does, with the feed
+		/// signed by the sponsor's account key.
+		fn plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			Self::account(sponsor, region);
+			let log = benchmark_feed(length, block_size);
+			let tree = SignedTree {
+				length,
+				fork: 0,
+				roots: log.roots(),
+				signature: Self::sign(sponsor, &log.signable(0)),
+			};
+			let feed = crate::FeedInput {
+				key: testing::signer(*sponsor).public().0,
+				signer: Signer::Compat,
+				tree,
+			};
+			let plan = crate::NextPlanId::<Test>::get();
+			let input = crate::PlanInput {
+				feed,
+				ranges: ranges(contracts, length),
+				regions: vec![region.to_vec()],
+				hosters: Some(hosters),
+				start: System::block_number(),
+				end: None,
+				min_performance: Performance { max_latency_ms: 10_000, min_bandwidth_kbps: 0 },
+				priority: Priority::Normal,
+			};
+			let _ = Plans::do_subscribe(*sponsor, input);
+			plan
+		}
+
+		/// Publishes the plan and starts its contracts in [`MockHosting`], as matching and
+		/// setup would on the runtime (the mock keeps no challenges or performance benchmarks).
+		fn active_plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
+			if crate::Plans::<Test>::contains_key(plan) {
+				let _ = MockHosting::start(plan);
+			}
+			plan
+		}
+
+		/// Publishes a one-contract plan, starts it in [`MockHosting`], and returns the id the
+		/// mock gave its contract.
+		fn active_contract(
+			sponsor: &AccountId,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> Option<ContractId> {
+			// `Plans` opens the contracts before it asks for any other id.
+			let contract = NEXT_ID.with(|n| *n.borrow());
+			let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
+			if !crate::Plans::<Test>::contains_key(plan) {
+				return None;
+			}
+			MockHosting::start(plan).ok()?;
+			Some(contract)
+		}
+
+		/// Signs with [`testing::signer`], the key `MockAccounts` gives every account.
+		fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+			testing::signer(*who).sign(message).0
+		}
+
+		/// A key derived from `who`: the mock has no registry of attestor keys.
+		fn attestor_key(who: &AccountId) -> AttestorId {
+			let mut seed = [0u8; 32];
+			seed[..8].copy_from_slice(&who.to_le_bytes());
+			seed[8..].copy_from_slice(&[0xa7; 24]);
+			AttestorPair::from_seed(&seed).public()
+		}
+	}
 }

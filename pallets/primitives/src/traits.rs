@@ -321,14 +321,15 @@ pub trait BenchmarkHelper<AccountId> {
 		block_size: u32,
 	) -> PlanId;
 	/// Publishes a one-contract plan like `plan` and runs matching and setup with fresh
-	/// providers, so the contract is active with `hosters` hosters. Returns the contract.
+	/// providers, so the contract is active with `hosters` hosters. Returns the contract, or
+	/// `None` if it could not be made active (a sponsor's or a feed's limit of plans, say).
 	fn active_contract(
 		sponsor: &AccountId,
 		hosters: u8,
 		region: &[u8],
 		length: u64,
 		block_size: u32,
-	) -> ContractId;
+	) -> Option<ContractId>;
 	/// Signs `message` with the signing key of `who`'s account.
 	fn sign(who: &AccountId, message: &[u8]) -> [u8; 64];
 	/// Ties a fresh attestor key, held in the benchmark keystore, to `who`. Returns the key.

@@ -223,26 +223,6 @@ pub enum HostingJob {
 	RetryRepair(ContractId),
 }
 
-/// The jobs of the `Benchmarks` pallet.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum BenchmarkJob {
-	/// Time for a contract's periodic performance benchmark.
-	Measure(ContractId),
-	/// A performance benchmark had until now to be answered.
-	Deadline(BenchmarkId),
-}
-
 /// Work the scheduler runs when its block comes: each pallet's own jobs, which that pallet
 /// alone executes (see [`crate::JobHandler`]).
 #[derive(
@@ -262,15 +242,12 @@ pub enum Job {
 	Plans(PlanJob),
 	/// A job of `Hosting`.
 	Hosting(HostingJob),
-	/// A job of `Benchmarks`.
-	#[codec(index = 3)]
-	Benchmarks(BenchmarkJob),
 }
 
 impl Job {
 	/// One job of every kind (with id 0), for checks that must cover them all, such as the
 	/// scheduler's `integrity_test` that every worst case fits a block.
-	pub fn every_kind() -> [Job; 9] {
+	pub fn every_kind() -> [Job; 7] {
 		[
 			Job::Plans(PlanJob::Start(0)),
 			Job::Plans(PlanJob::End(0)),
@@ -279,8 +256,6 @@ impl Job {
 			Job::Hosting(HostingJob::MatchingDeadline(0)),
 			Job::Hosting(HostingJob::SetupDeadline(0)),
 			Job::Hosting(HostingJob::RetryRepair(0)),
-			Job::Benchmarks(BenchmarkJob::Measure(0)),
-			Job::Benchmarks(BenchmarkJob::Deadline(0)),
 		]
 	}
 
@@ -295,8 +270,6 @@ impl Job {
 			Job::Hosting(HostingJob::MatchingDeadline(_)) => 4,
 			Job::Hosting(HostingJob::SetupDeadline(_)) => 5,
 			Job::Hosting(HostingJob::RetryRepair(_)) => 6,
-			Job::Benchmarks(BenchmarkJob::Measure(_)) => 7,
-			Job::Benchmarks(BenchmarkJob::Deadline(_)) => 8,
 		}
 	}
 }

@@ -6,7 +6,8 @@ use alloc::vec::Vec;
 use datdot_primitives::{
 	encoding::{self, MAX_COPY_PATH},
 	feed::{benchmark_feed, FeedTree, MAX_PROOF_NODES},
-	BenchmarkHelper, ChallengeId, ChunkRange, ContractDirectory, ContractId, Ratings, Region,
+	probe_index, BenchmarkHelper, ChallengeId, ChunkRange, ContractDirectory, ContractId, Ratings,
+	Region,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::{Get, Hooks};
@@ -25,34 +26,57 @@ fn feed_length(depth: u32) -> u64 {
 }
 
 /// A contract over the first blocks of a feed of `2^depth` blocks of `size` bytes.
-fn active<T: Config>(hosters: u32, size: u32, depth: u32) -> ContractId {
+fn active<T: Config>(hosters: u32, size: u32, depth: u32) -> Result<ContractId, BenchmarkError> {
 	let sponsor: T::AccountId = account("sponsor", 0, 0);
 	T::BenchmarkHelper::active_contract(&sponsor, hosters as u8, REGION, feed_length(depth), size)
+		.ok_or(BenchmarkError::Stop("no active contract"))
 }
 
 /// Writes `count` checked positions straight into the index, one hoster each in contracts
 /// that exist only there: the index of a network of that size.
 fn positions<T: Config>(count: u32) -> Result<(), BenchmarkError> {
 	let region = Region::new(REGION).map_err(|_| BenchmarkError::Stop("a bad region"))?;
+	let mut page = PageOf::<T>::default();
 	for index in 0..count {
 		let contract = SYNTHETIC_CONTRACTS + ContractId::from(index);
 		let hoster: T::AccountId = account("hoster", index, 0);
 		PositionIndex::<T>::insert(contract, &hoster, index);
-		Positions::<T>::insert(
-			index,
-			PositionOf::<T> {
-				contract,
-				hoster,
-				region: region.clone(),
-				range: ChunkRange { start: 0, end: 1024 },
-			},
-		);
+		let position = PositionOf::<T> {
+			contract,
+			hoster,
+			region: region.clone(),
+			range: ChunkRange { start: 0, end: 1024 },
+		};
+		page.try_push(position).map_err(|_| BenchmarkError::Stop("a page overflows"))?;
+		if page.len() as u32 == POSITIONS_PER_PAGE || index + 1 == count {
+			Positions::<T>::insert(index / POSITIONS_PER_PAGE, core::mem::take(&mut page));
+		}
 	}
 	PositionCount::<T>::put(count);
 	Ok(())
 }
 
-/// Owes the sweep `sweep` visits in the next block (`len < ChallengePeriod` positions).
+/// The positions at `slots`, with their slots.
+fn at<T: Config>(slots: impl Iterator<Item = u32>) -> Vec<(u32, PositionOf<T>)> {
+	slots.filter_map(|slot| Pallet::<T>::position(slot).map(|p| (slot, p))).collect()
+}
+
+/// A block after `after` whose random run of `run` slots of `len` crosses a page boundary
+/// (the most pages a run reads), if one of the next 100,000 does.
+fn crossing<T: Config>(after: BlockNumberFor<T>, run: u32, len: u32) -> BlockNumberFor<T> {
+	let mut at = after.saturating_add(One::one());
+	for _ in 0..100_000 {
+		let start = probe_index(&Pallet::<T>::seed(at), 0, len);
+		if run < 2 || start % POSITIONS_PER_PAGE + run > POSITIONS_PER_PAGE {
+			return at;
+		}
+		at = at.saturating_add(One::one());
+	}
+	at
+}
+
+/// Owes the sweep `sweep` visits in the next block, with `len < (sweep + 1) * ChallengePeriod`
+/// positions (more would owe it more).
 fn owe<T: Config>(sweep: u32, len: u32) {
 	let window = u64::from(T::ChallengePeriod::get());
 	let owed = (u64::from(sweep) * window).saturating_sub(u64::from(len));
@@ -83,18 +107,51 @@ fn budget_due<T: Config>(at: BlockNumberFor<T>) -> BlockNumberFor<T> {
 	due
 }
 
+/// Sets up a scale benchmark: `count` checked positions and, under a map of their own,
+/// `filler` entries shaped like a position's (an index entry and a page's share); a full budget
+/// of challenges due now. Returns the block whose hook is measured.
+fn scale<T: Config>(count: u32, filler: u32) -> Result<BlockNumberFor<T>, BenchmarkError> {
+	positions::<T>(count)?;
+	let prefix = frame_support::storage::storage_prefix(b"DatDotBenchmark", b"Filler");
+	for n in 0..filler {
+		let mut key = prefix.to_vec();
+		key.extend_from_slice(&<frame_support::Blake2_128 as frame_support::StorageHasher>::hash(
+			&n.to_le_bytes(),
+		));
+		let value: &[u8] = if n % POSITIONS_PER_PAGE == 0 { &[0; 69 * 64] } else { &[0; 4] };
+		frame_support::storage::unhashed::put_raw(&key, value);
+	}
+	let start = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+	let now = budget_due::<T>(start);
+	Sweep::<T>::put(datdot_primitives::rota::Rota {
+		owed: u64::from(T::ChallengesPerBlock::get()) * u64::from(T::ChallengePeriod::get()),
+		..Default::default()
+	});
+	Ok(now)
+}
+
+/// Checks a scale benchmark's block: a full budget opened (challenge ids from `before`), and
+/// the due ones gone.
+fn scaled<T: Config>(before: ChallengeId) {
+	assert_eq!(NextChallengeId::<T>::get() - before, u64::from(T::ChallengesPerBlock::get()));
+	assert_eq!(Challenges::<T>::iter().count() as u32, T::ChallengesPerBlock::get());
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn proof_of_storage_request(h: Linear<1, { T::MaxHostersPerContract::get() }>) {
-		let contract = active::<T>(h, 1, 10);
+	fn proof_of_storage_request(
+		h: Linear<1, { T::MaxHostersPerContract::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let contract = active::<T>(h, 1, 10)?;
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), ChallengeRequest { contract });
 		let opened = Challenges::<T>::iter().filter(|(_, c)| c.contract == contract).count();
 		assert_eq!(opened as u32, h);
+		Ok(())
 	}
 
 	/// An answer of `c` blocks of `s` bytes from a feed of `2^d` blocks: proofs of `d` nodes.
@@ -104,7 +161,7 @@ mod benchmarks {
 		s: Linear<1, { T::MaxChunkSize::get() }>,
 		d: Linear<2, MAX_PROOF_NODES>,
 	) -> Result<(), BenchmarkError> {
-		let contract = active::<T>(1, s, d);
+		let contract = active::<T>(1, s, d)?;
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		Pallet::<T>::do_request(sponsor, contract)?;
 		let (id, challenge) = open_challenge::<T>(contract)?;
@@ -188,15 +245,20 @@ mod benchmarks {
 	}
 
 	/// A block's challenges: `v` positions visited (half by the sweep, half drawn at random,
-	/// as when the budget keeps up), each challenged.
+	/// as when the budget keeps up), each challenged; each of the two runs crosses a page
+	/// boundary of the index.
 	#[benchmark]
 	fn issue_challenges(
 		v: Linear<0, { T::ChallengesPerBlock::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let len = T::ChallengesPerBlock::get().min(T::ChallengePeriod::get() - 1).max(1);
+		let swept = v.div_ceil(2);
+		// Three pages, unless so many positions owe the sweep more than `swept` visits a block.
+		let most = swept.saturating_add(1).saturating_mul(T::ChallengePeriod::get());
+		let len = (3 * POSITIONS_PER_PAGE).min(most.saturating_sub(1));
 		positions::<T>(len)?;
-		owe::<T>(v.div_ceil(2), len);
-		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+		owe::<T>(swept, len);
+		Sweep::<T>::mutate(|sweep| sweep.cursor = POSITIONS_PER_PAGE - swept / 2);
+		let now = crossing::<T>(frame_system::Pallet::<T>::block_number(), v - swept, len);
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
@@ -207,17 +269,28 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A block's bucket of `d` deadlines, every challenge missed (none the one too many).
+	/// A block's bucket of `d` deadlines, every challenge missed (none the one too many), each
+	/// by a position that moved since it was challenged: its old slot's page is read for
+	/// nothing and the index is asked where it is.
 	#[benchmark]
 	fn expire_challenges(
 		d: Linear<0, { T::MaxChallengesPerBlock::get() }>,
 	) -> Result<(), BenchmarkError> {
-		positions::<T>(d)?;
+		positions::<T>(d.max(1) * POSITIONS_PER_PAGE)?;
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 		let deadline = now.saturating_add(T::ChallengeTimeout::get());
-		let hosters: Vec<PositionOf<T>> = (0..d).filter_map(Positions::<T>::get).collect();
-		Pallet::<T>::challenge_positions(now, hosters)
+		let seed = Pallet::<T>::seed(now);
+		let challenged = at::<T>((0..d).map(|n| n * POSITIONS_PER_PAGE));
+		Pallet::<T>::challenge_positions(now, &seed, challenged, true)
 			.map_err(|_| BenchmarkError::Stop("no room for the deadlines"))?;
+		let moved: Vec<ChallengeId> = Challenges::<T>::iter_keys().collect();
+		for id in moved {
+			Challenges::<T>::mutate(id, |challenge| {
+				if let Some(challenge) = challenge {
+					challenge.slot += 1;
+				}
+			});
+		}
 		let due = deadline.saturating_add(One::one());
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
@@ -232,7 +305,7 @@ mod benchmarks {
 	/// The miss that makes a hoster fail one time too many: it is replaced.
 	#[benchmark]
 	fn challenge_deadline() -> Result<(), BenchmarkError> {
-		let contract = active::<T>(1, 1, 10);
+		let contract = active::<T>(1, 1, 10)?;
 		let sponsor: T::AccountId = account("sponsor", 0, 0);
 		Pallet::<T>::do_request(sponsor, contract)?;
 		let (id, challenge) = open_challenge::<T>(contract)?;
@@ -246,7 +319,7 @@ mod benchmarks {
 		let replaced;
 		#[block]
 		{
-			replaced = Pallet::<T>::miss(id, challenge);
+			replaced = Pallet::<T>::miss(id, challenge, true);
 		}
 		assert!(replaced);
 		assert!(PositionIndex::<T>::get(contract, &hoster).is_none(), "the hoster is replaced");
@@ -260,20 +333,39 @@ mod benchmarks {
 	/// minutes.
 	#[benchmark(extra)]
 	fn challenge_block_at_scale(e: Linear<1, 6>) -> Result<(), BenchmarkError> {
-		positions::<T>(10u32.pow(e))?;
-		let start = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
-		let now = budget_due::<T>(start);
-		Sweep::<T>::put(datdot_primitives::rota::Rota {
-			owed: u64::from(T::ChallengesPerBlock::get()) * u64::from(T::ChallengePeriod::get()),
-			..Default::default()
-		});
+		let now = scale::<T>(10u32.pow(e), 0)?;
 		let before = NextChallengeId::<T>::get();
 		#[block]
 		{
 			<Pallet<T> as Hooks<BlockNumberFor<T>>>::on_initialize(now);
 		}
-		assert_eq!(NextChallengeId::<T>::get() - before, u64::from(T::ChallengesPerBlock::get()));
-		assert_eq!(Challenges::<T>::iter().count() as u32, T::ChallengesPerBlock::get());
+		scaled::<T>(before);
 		Ok(())
 	}
+
+	/// The same block with 10, 10,000 and 1,000,000 checked positions (`k` = 0, 1, 2), each in
+	/// a state of the same size: filler entries under a map of their own make up the difference
+	/// to a million positions. The benchmark's database is an ordered map whose every lookup
+	/// costs more as it grows, whatever is read; this keeps that cost the same at every point,
+	/// so what differs is only what the number of positions changes.
+	#[benchmark(extra)]
+	fn challenge_block_at_scale_same_state(k: Linear<0, 2>) -> Result<(), BenchmarkError> {
+		let count = [10, 10_000, 1_000_000][k as usize];
+		let now = scale::<T>(count, 1_000_000 - count)?;
+		let before = NextChallengeId::<T>::get();
+		#[block]
+		{
+			<Pallet<T> as Hooks<BlockNumberFor<T>>>::on_initialize(now);
+		}
+		scaled::<T>(before);
+		Ok(())
+	}
+
+	// The extra benchmarks write up to a million positions: minutes in a debug test.
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::new_bench_ext(),
+		crate::mock::Test,
+		extra = false
+	);
 }

@@ -25,8 +25,8 @@ use sp_runtime::{
 
 use crate::{
 	AnnouncementOf, ChallengeOf, Challenged, ChallengedOf, Challenges, Config, Deadlines, Error,
-	Event, Failures, LastRequest, NextChallengeId, Pallet, Position, PositionCount, PositionIndex,
-	PositionOf, Positions, StorageProof, Sweep, WeightInfo,
+	Event, Failures, LastRequest, NextChallengeId, PageOf, Pallet, Position, PositionCount,
+	PositionIndex, PositionOf, Positions, StorageProof, Sweep, WeightInfo, POSITIONS_PER_PAGE,
 };
 
 /// Counts of one block's deadlines, for its weight.
@@ -38,13 +38,40 @@ struct Expired {
 	heavy: u32,
 }
 
+/// The page of the index read last, so that a run of consecutive slots reads each page once.
+pub(crate) struct Pages<T: Config> {
+	held: Option<(u32, PageOf<T>)>,
+}
+
+impl<T: Config> Default for Pages<T> {
+	fn default() -> Self {
+		Self { held: None }
+	}
+}
+
+impl<T: Config> Pages<T> {
+	/// The position at slot `index`.
+	pub(crate) fn get(&mut self, index: u32) -> Option<PositionOf<T>> {
+		let (page, at) = Pallet::<T>::locate(index);
+		if self.held.as_ref().is_none_or(|(held, _)| *held != page) {
+			self.held = Some((page, Positions::<T>::get(page)));
+		}
+		self.held.as_ref().and_then(|(_, positions)| positions.get(at).cloned())
+	}
+
+	/// Reads again from storage, which changed.
+	fn forget(&mut self) {
+		self.held = None;
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	fn now() -> BlockNumberFor<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
 	/// The seed of the challenges issued in this block: the block's randomness.
-	fn seed(now: BlockNumberFor<T>) -> [u8; 32] {
+	pub(crate) fn seed(now: BlockNumberFor<T>) -> [u8; 32] {
 		let (hash, _) = T::Randomness::random(&(b"datdot/challenges", now).encode());
 		blake2_256(hash.as_ref())
 	}
@@ -81,15 +108,42 @@ impl<T: Config> Pallet<T> {
 
 	// --- The checked positions ---
 
+	/// Slot `index`'s page and place in the page.
+	fn locate(index: u32) -> (u32, usize) {
+		(index / POSITIONS_PER_PAGE, (index % POSITIONS_PER_PAGE) as usize)
+	}
+
+	/// The position at slot `index`.
+	pub(crate) fn position(index: u32) -> Option<PositionOf<T>> {
+		let (page, at) = Self::locate(index);
+		Positions::<T>::get(page).get(at).cloned()
+	}
+
+	/// Puts `position` at slot `index`, which holds one.
+	fn replace(index: u32, position: PositionOf<T>) {
+		let (page, at) = Self::locate(index);
+		Positions::<T>::mutate(page, |positions| {
+			if let Some(slot) = positions.get_mut(at) {
+				*slot = position;
+			}
+		});
+	}
+
 	/// Adds a position at the end of the dense index, unless it is there already.
 	fn index(position: PositionOf<T>) {
 		if PositionIndex::<T>::contains_key(position.contract, &position.hoster) {
 			return;
 		}
 		let len = PositionCount::<T>::get();
-		PositionIndex::<T>::insert(position.contract, &position.hoster, len);
-		Positions::<T>::insert(len, position);
-		PositionCount::<T>::put(len.saturating_add(1));
+		let (contract, hoster) = (position.contract, position.hoster.clone());
+		// The last page holds exactly the slots below `len`, so this is slot `len`.
+		let added = Positions::<T>::mutate(Self::locate(len).0, |positions| {
+			positions.try_push(position).is_ok()
+		});
+		if added {
+			PositionIndex::<T>::insert(contract, &hoster, len);
+			PositionCount::<T>::put(len.saturating_add(1));
+		}
 	}
 
 	/// Removes a position from the dense index, filling its slot as the sweep requires.
@@ -98,13 +152,20 @@ impl<T: Config> Pallet<T> {
 		let len = PositionCount::<T>::get();
 		let mut sweep = Sweep::<T>::get();
 		for (from, to) in sweep.removal(index, len).into_iter().flatten() {
-			if let Some(moved) = Positions::<T>::get(from) {
+			if let Some(moved) = Self::position(from) {
 				PositionIndex::<T>::insert(moved.contract, &moved.hoster, to);
-				Positions::<T>::insert(to, moved);
+				Self::replace(to, moved);
 			}
 		}
 		let last = len.saturating_sub(1);
-		Positions::<T>::remove(last);
+		Positions::<T>::mutate_exists(Self::locate(last).0, |page| {
+			if let Some(positions) = page {
+				positions.pop();
+				if positions.is_empty() {
+					*page = None;
+				}
+			}
+		});
 		PositionCount::<T>::put(last);
 		Sweep::<T>::put(sweep);
 	}
@@ -134,10 +195,10 @@ impl<T: Config> Pallet<T> {
 
 	// --- Issuing ---
 
-	/// Opens challenge `id` of `position`.
+	/// Opens challenge `id` of the position at `slot`.
 	fn open(
 		id: ChallengeId,
-		position: PositionOf<T>,
+		(slot, position): (u32, PositionOf<T>),
 		seed: &[u8; 32],
 		deadline: BlockNumberFor<T>,
 	) -> ChallengedOf<T> {
@@ -156,43 +217,37 @@ impl<T: Config> Pallet<T> {
 				region,
 				chunks: chunks.clone(),
 				deadline,
+				slot,
 			},
 		);
 		Challenged { challenge: id, hoster, contract, chunks }
 	}
 
-	/// Room left in the bucket of the deadlines of challenges opened at `now`.
-	fn room(now: BlockNumberFor<T>) -> u32 {
-		let expires = now.saturating_add(T::ChallengeTimeout::get()).saturating_add(One::one());
-		let held = Deadlines::<T>::decode_len(expires).unwrap_or(0) as u32;
-		T::MaxChallengesPerBlock::get().saturating_sub(held)
-	}
-
-	/// Opens a challenge of each position with deadline `now + ChallengeTimeout`, and announces
-	/// them in one event. Refuses, changing nothing, more than the deadline's bucket has room
-	/// for.
+	/// Opens a challenge of each `(slot, position)` with deadline `now + ChallengeTimeout`,
+	/// and announces them in one event. More than the deadline's bucket has room for are
+	/// refused, changing nothing, if `whole`; otherwise the first that fit are opened.
 	pub(crate) fn challenge_positions(
 		now: BlockNumberFor<T>,
-		positions: Vec<PositionOf<T>>,
+		seed: &[u8; 32],
+		mut positions: Vec<(u32, PositionOf<T>)>,
+		whole: bool,
 	) -> Result<u32, Error<T>> {
-		if positions.is_empty() {
-			return Ok(0);
-		}
 		let deadline = now.saturating_add(T::ChallengeTimeout::get());
 		let expires = deadline.saturating_add(One::one());
 		let mut bucket = Deadlines::<T>::get(expires);
+		let room = T::MaxChallengesPerBlock::get().saturating_sub(bucket.len() as u32) as usize;
+		ensure!(!whole || positions.len() <= room, Error::<T>::TooManyChallenges);
+		positions.truncate(room);
+		if positions.is_empty() {
+			return Ok(0);
+		}
 		let count = positions.len() as u32;
-		ensure!(
-			bucket.len() as u32 + count <= T::MaxChallengesPerBlock::get(),
-			Error::<T>::TooManyChallenges
-		);
-		let seed = Self::seed(now);
 		let first = NextChallengeId::<T>::get();
 		let mut announced = Vec::with_capacity(positions.len());
 		for (id, position) in (first..).zip(positions) {
 			// Room was checked above.
 			let _ = bucket.try_push(id);
-			announced.push(Self::open(id, position, &seed, deadline));
+			announced.push(Self::open(id, position, seed, deadline));
 		}
 		NextChallengeId::<T>::put(first.saturating_add(count.into()));
 		Deadlines::<T>::insert(expires, bucket);
@@ -203,11 +258,13 @@ impl<T: Config> Pallet<T> {
 		Ok(count)
 	}
 
-	/// This block's challenges: the sweep's turn and random draws, within the budget.
+	/// This block's challenges, within the budget: the sweep's turn, a run of consecutive
+	/// slots from the cursor, and the random draws, a run of consecutive slots from a random
+	/// start. Each position is as likely as any other to be in the random run, and the two
+	/// runs read a few pages of the index however many positions it holds.
 	pub(crate) fn challenge_block(now: BlockNumberFor<T>) -> Weight {
 		let len = PositionCount::<T>::get();
 		let mut sweep = Sweep::<T>::get();
-		let seed = Self::seed(now);
 		let budget = T::ChallengesPerBlock::get();
 		let turn = sweep.turn(len, T::ChallengePeriod::get(), budget);
 		if turn.behind > 0 {
@@ -217,18 +274,26 @@ impl<T: Config> Pallet<T> {
 				budget,
 			});
 		}
-		let mut visits: Vec<u32> = Vec::with_capacity(turn.visits() as usize);
-		visits.extend((0..turn.sweep).filter_map(|_| sweep.next(len)));
-		visits.extend((0..turn.random).map(|draw| probe_index(&seed, draw, len)));
+		if turn.visits() == 0 {
+			Sweep::<T>::put(sweep);
+			return T::WeightInfo::issue_challenges(0);
+		}
+		let seed = Self::seed(now);
+		let swept: Vec<u32> = (0..turn.sweep).filter_map(|_| sweep.next(len)).collect();
 		Sweep::<T>::put(sweep);
-		// The bucket of this block's deadlines is new and holds the budget (`integrity_test`).
-		let positions: Vec<PositionOf<T>> = visits
-			.iter()
-			.take(Self::room(now) as usize)
-			.filter_map(|index| Positions::<T>::get(index))
+		let start = u64::from(probe_index(&seed, 0, len));
+		let drawn = (0..u64::from(turn.random))
+			.filter_map(|k| start.saturating_add(k).checked_rem(u64::from(len)))
+			.map(|slot| slot as u32);
+		let mut pages = Pages::<T>::default();
+		let positions: Vec<(u32, PositionOf<T>)> = swept
+			.into_iter()
+			.chain(drawn)
+			.filter_map(|slot| pages.get(slot).map(|position| (slot, position)))
 			.collect();
-		let _ = Self::challenge_positions(now, positions);
-		T::WeightInfo::issue_challenges(visits.len() as u32)
+		// The bucket of this block's deadlines is new and holds the budget (`integrity_test`).
+		let _ = Self::challenge_positions(now, &seed, positions, false);
+		T::WeightInfo::issue_challenges(turn.visits())
 	}
 
 	// --- Deadlines ---
@@ -237,10 +302,14 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn expire(now: BlockNumberFor<T>) -> Weight {
 		let bucket = Deadlines::<T>::take(now);
 		let mut expired = Expired { due: bucket.len() as u32, ..Default::default() };
+		let mut pages = Pages::<T>::default();
 		for id in bucket {
 			if let Some(challenge) = Challenges::<T>::take(id) {
-				if Self::miss(id, challenge) {
+				let checked = Self::still_checked(&mut pages, &challenge);
+				if Self::miss(id, challenge, checked) {
 					expired.heavy.saturating_inc();
+					// A replacement moves positions of the index.
+					pages.forget();
 				}
 			}
 		}
@@ -249,13 +318,22 @@ impl<T: Config> Pallet<T> {
 		)
 	}
 
+	/// Whether the challenged hoster still holds its position: in the slot where it was
+	/// challenged (the slots of one bucket share a few pages) or, if a removal moved it since,
+	/// wherever the index says.
+	fn still_checked(pages: &mut Pages<T>, challenge: &ChallengeOf<T>) -> bool {
+		pages.get(challenge.slot).is_some_and(|position| {
+			position.contract == challenge.contract && position.hoster == challenge.hoster
+		}) || PositionIndex::<T>::contains_key(challenge.contract, &challenge.hoster)
+	}
+
 	/// Counts challenge `id` as missed, in the position's region and, while the hoster still
-	/// holds the position, in the contract, where one miss too many replaces it. A hoster that
-	/// left with the challenge open missed it too; a paused or ended contract's challenges lapse.
-	/// Returns whether it did more than count (a replacement, or a look at the contract).
-	pub(crate) fn miss(id: ChallengeId, challenge: ChallengeOf<T>) -> bool {
+	/// holds the position (`checked`), in the contract, where one miss too many replaces it.
+	/// A hoster that left with the challenge open missed it too; a paused or ended contract's
+	/// challenges lapse. Returns whether it did more than count (a replacement, or a look at
+	/// the contract).
+	pub(crate) fn miss(id: ChallengeId, challenge: ChallengeOf<T>, checked: bool) -> bool {
 		let ChallengeOf::<T> { contract, hoster, region, .. } = challenge;
-		let checked = PositionIndex::<T>::contains_key(contract, &hoster);
 		if !checked && !Self::running(contract) {
 			return true;
 		}
@@ -314,11 +392,11 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(Self::running(contract), Error::<T>::NothingToChallenge);
-		let positions: Vec<PositionOf<T>> = PositionIndex::<T>::iter_prefix_values(contract)
-			.filter_map(|index| Positions::<T>::get(index))
+		let positions: Vec<(u32, PositionOf<T>)> = PositionIndex::<T>::iter_prefix_values(contract)
+			.filter_map(|slot| Self::position(slot).map(|position| (slot, position)))
 			.collect();
 		ensure!(!positions.is_empty(), Error::<T>::NothingToChallenge);
-		Self::challenge_positions(now, positions)?;
+		Self::challenge_positions(now, &Self::seed(now), positions, true)?;
 		LastRequest::<T>::insert(contract, now);
 		Ok(())
 	}
@@ -450,14 +528,16 @@ impl<T: Config> Pallet<T> {
 
 	fn check_index() -> Result<(), sp_runtime::TryRuntimeError> {
 		let len = PositionCount::<T>::get();
+		let mut pages = Pages::<T>::default();
 		for index in 0..len {
-			let position = Positions::<T>::get(index).ok_or("a hole in the positions")?;
+			let position = pages.get(index).ok_or("a hole in the positions")?;
 			ensure!(
 				PositionIndex::<T>::get(position.contract, &position.hoster) == Some(index),
 				"a position is not indexed where it lies"
 			);
 		}
-		ensure!(Positions::<T>::iter_keys().count() as u32 == len, "a position past the count");
+		let held: u32 = Positions::<T>::iter_values().map(|page| page.len() as u32).sum();
+		ensure!(held == len, "a position past the count");
 		ensure!(PositionIndex::<T>::iter_keys().count() as u32 == len, "an index of no position");
 		Ok(())
 	}

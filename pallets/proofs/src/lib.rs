@@ -36,6 +36,9 @@ pub mod pallet {
 	/// A checked position of this runtime.
 	pub type PositionOf<T> = Position<<T as frame_system::Config>::AccountId>;
 
+	/// A page of the index: `POSITIONS_PER_PAGE` consecutive positions.
+	pub type PageOf<T> = BoundedVec<PositionOf<T>, ConstU32<POSITIONS_PER_PAGE>>;
+
 	/// A challenge as this runtime announces it.
 	pub type ChallengedOf<T> =
 		Challenged<<T as frame_system::Config>::AccountId, <T as Config>::ChunksPerChallenge>;
@@ -45,6 +48,9 @@ pub mod pallet {
 
 	/// The answers one `proof_of_storage_response` carries.
 	pub type AnswersOf<T> = BoundedVec<StorageProof, <T as Config>::MaxAnswersPerCall>;
+
+	/// How many consecutive positions of the index one storage entry holds.
+	pub const POSITIONS_PER_PAGE: u32 = 64;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -119,9 +125,11 @@ pub mod pallet {
 	>;
 
 	/// The checked positions, densely at `0..PositionCount`: what the sweep walks and the
-	/// draws pick from.
+	/// draws pick from. Slot `i` is entry `i % POSITIONS_PER_PAGE` of page
+	/// `i / POSITIONS_PER_PAGE`, so a run of consecutive slots costs one read per page
+	/// however many positions the network holds.
 	#[pallet::storage]
-	pub type Positions<T: Config> = StorageMap<_, Twox64Concat, u32, PositionOf<T>>;
+	pub type Positions<T: Config> = StorageMap<_, Twox64Concat, u32, PageOf<T>, ValueQuery>;
 
 	/// How many positions are checked.
 	#[pallet::storage]

@@ -8,7 +8,7 @@ use datdot_primitives::{
 	feed::{BlockProof, FeedTree},
 	testing::{self, doubles, region, MockPlans, MockRatings, TestRandomness},
 	ChunkRange, ContractDirectory, ContractId, ContractObserver, ContractStatus, EndReason,
-	HostedPosition, Performance, PlanId, PlanTerms, Priority,
+	HostedPosition, Performance, PlanId, PlanTerms, Priority, Region,
 };
 use frame_support::{derive_impl, parameter_types};
 use sp_core::{Pair, H256};
@@ -84,15 +84,30 @@ pub fn feed_tree() -> FeedTree {
 	}
 }
 
+/// A contract with terms of its own: one the benchmark helper set up. Every other contract of
+/// the mock is plan 0's over RANGE, hosted in `u3`.
+#[derive(Clone, Debug)]
+pub struct MockContract {
+	/// Its plan.
+	pub plan: PlanId,
+	/// The chunks it covers.
+	pub range: ChunkRange,
+	/// The region its positions serve.
+	pub region: Region,
+}
+
 /// What the contract mock holds and was told.
 #[derive(Default)]
 pub struct World {
 	pub status: BTreeMap<ContractId, ContractStatus>,
 	pub hosters: BTreeMap<ContractId, Vec<AccountId>>,
 	pub replaced: Vec<(ContractId, AccountId)>,
-	/// Hosters whose recorded copy is not their honest one.
+	/// Hosters whose recorded copy is not their honest one of the tests' feed (`hosted_copy`):
+	/// forged ones, and the copies of the benchmark helper's hosters.
 	pub copies: BTreeMap<AccountId, HostedCopy>,
 	pub ended: Vec<(ContractId, EndReason)>,
+	/// The contracts with terms of their own.
+	pub contracts: BTreeMap<ContractId, MockContract>,
 }
 
 thread_local! {
@@ -112,17 +127,24 @@ pub const RANGE: ChunkRange = ChunkRange { start: 4, end: 12 };
 pub struct MockContracts;
 impl ContractDirectory<AccountId> for MockContracts {
 	fn summary(contract: ContractId) -> Option<(PlanId, ChunkRange, ContractStatus)> {
-		with_world(|w| w.status.get(&contract).map(|s| (0, RANGE, *s)))
+		with_world(|w| {
+			let status = *w.status.get(&contract)?;
+			let (plan, range) =
+				w.contracts.get(&contract).map_or((0, RANGE), |c| (c.plan, c.range));
+			Some((plan, range, status))
+		})
 	}
 	fn hosted_positions(contract: ContractId) -> Vec<HostedPosition<AccountId>> {
 		with_world(|w| {
+			let served =
+				w.contracts.get(&contract).map_or_else(|| region("u3"), |c| c.region.clone());
 			w.hosters
 				.get(&contract)
 				.map(|hs| {
 					hs.iter()
 						.map(|h| HostedPosition {
 							hoster: *h,
-							region: region("u3"),
+							region: served.clone(),
 							copy: w.copies.get(h).copied().unwrap_or_else(|| hosted_copy(*h)),
 						})
 						.collect()
@@ -130,8 +152,22 @@ impl ContractDirectory<AccountId> for MockContracts {
 				.unwrap_or_default()
 		})
 	}
+	/// Records the replacement. A contract with terms of its own also loses the hoster, and
+	/// `Proofs` is told, as `Hosting` does; the unit tests' contracts keep their hosters.
 	fn replace_hoster(contract: ContractId, hoster: &AccountId) -> DispatchResult {
-		with_world(|w| w.replaced.push((contract, *hoster)));
+		let leaves = with_world(|w| {
+			w.replaced.push((contract, *hoster));
+			let own = w.contracts.contains_key(&contract);
+			if own {
+				if let Some(hosters) = w.hosters.get_mut(&contract) {
+					hosters.retain(|h| h != hoster);
+				}
+			}
+			own
+		});
+		if leaves {
+			Proofs::hoster_removed(contract, hoster);
+		}
 		Ok(())
 	}
 	fn end(contract: ContractId, reason: EndReason) {
@@ -170,6 +206,8 @@ impl crate::Config for Test {
 	type MaxHostersPerContract = MaxHosters;
 	type MaxConsecutiveFailures = MaxConsecutiveFailures;
 	type RequestCooldown = RequestCooldown;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
 	type WeightInfo = ();
 }
 
@@ -241,9 +279,196 @@ pub fn new_test_ext(test: impl FnOnce()) {
 	ExtBuilder::default().build_and_execute(test)
 }
 
-/// Fresh storage for the benchmark test suite.
+/// Fresh storage and fresh doubles for the benchmark test suite. The benchmarks set up their
+/// own plans and contracts through [`MockBenchmarkHelper`].
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
+	testing::reset();
+	WORLD.with(|w| *w.borrow_mut() = World::default());
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	sp_io::TestExternalities::new(storage)
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::MockBenchmarkHelper;
+
+/// The benchmarks' state on this mock: plans in the doubles, contracts in [`World`].
+///
+/// The suite wipes the storage after each run of a benchmark but not the doubles and the
+/// world, so every plan and contract gets an id above all earlier ones and runs never meet.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use codec::Encode;
+	use datdot_primitives::{
+		attestor::{AttestorId, AttestorPair},
+		blake2_256,
+		feed::{benchmark_feed, TreeBuilder, BENCHMARK_KNOWN_BLOCKS},
+		BenchmarkHelper, Role,
+	};
+
+	/// Sets up what the proof benchmarks start from, as `Plans` and `Hosting` would on the
+	/// runtime: plans of the benchmark feed and contracts hosted by fresh hosters whose copies
+	/// are that feed's blocks encoded under their copy keys.
+	pub struct MockBenchmarkHelper;
+
+	/// The region `bytes` names (the benchmarks' regions are valid).
+	fn region_of(bytes: &[u8]) -> Region {
+		Region::new(bytes).expect("a valid benchmark region")
+	}
+
+	/// An account id of the benchmark helper's own, derived from `what`.
+	fn derived(what: impl Encode) -> AccountId {
+		let hash = blake2_256(&(b"datdot/mock-bench", what).encode());
+		let mut word = [0u8; 8];
+		word.copy_from_slice(&hash[..8]);
+		AccountId::from_le_bytes(word)
+	}
+
+	/// `hoster`'s copy of `range` of the feed `log` in `contract`: its key, from a seed of its
+	/// own, and the commitment to its encoded blocks.
+	fn copy<F: Fn(u64) -> Vec<u8>>(
+		contract: ContractId,
+		hoster: AccountId,
+		range: ChunkRange,
+		log: &TreeBuilder<F>,
+	) -> HostedCopy {
+		let seed = H256(blake2_256(&(b"datdot/mock-seed", contract, hoster).encode()));
+		let key = encoding::copy_key(&[0; 32], contract, &hoster, &seed);
+		let leaves: Vec<H256> = (range.start..range.end)
+			.map(|i| encoding::leaf(&encoding::encode_block(&key, i.into(), &log.block(i.into()))))
+			.collect();
+		HostedCopy { key, commitment: encoding::commitment(&leaves) }
+	}
+
+	/// Makes every contract of `plan` (over the benchmark feed of `length` blocks of
+	/// `block_size` bytes) active with `hosters` fresh hosters holding their copies, and tells
+	/// `Proofs`. Returns the contracts `Proofs` took.
+	fn activate(plan: PlanId, hosters: u8, length: u64, block_size: u32) -> Vec<ContractId> {
+		let log = benchmark_feed(length, block_size);
+		let contracts: Vec<(ContractId, ChunkRange)> = with_world(|w| {
+			w.contracts
+				.iter()
+				.filter(|(_, c)| c.plan == plan)
+				.map(|(id, c)| (*id, c.range))
+				.collect()
+		});
+		contracts
+			.into_iter()
+			.filter_map(|(contract, range)| {
+				let hosting: Vec<AccountId> =
+					(0..hosters).map(|n| derived((b"hoster", contract, n))).collect();
+				let copies: Vec<(AccountId, HostedCopy)> =
+					hosting.iter().map(|h| (*h, copy(contract, *h, range, &log))).collect();
+				with_world(|w| {
+					w.status.insert(contract, ContractStatus::Active);
+					w.hosters.insert(contract, hosting);
+					w.copies.extend(copies);
+				});
+				Proofs::activated(contract).ok().map(|()| contract)
+			})
+			.collect()
+	}
+
+	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+		/// Gives `who` an account at `location` (the mock has no balances).
+		fn account(who: &AccountId, location: &[u8]) {
+			doubles(|d| {
+				d.without_account.remove(who);
+				if let Ok(location) = Region::new(location) {
+					d.locations.insert(*who, location);
+				}
+			});
+		}
+
+		/// Gives `who` an account: the mock has no registry of providers.
+		fn provider(who: &AccountId, _: Role, region: &[u8], _: u32) {
+			Self::account(who, region);
+		}
+
+		fn plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			Self::account(sponsor, region);
+			let served = region_of(region);
+			let roots = benchmark_feed(length, block_size).roots();
+			let plan = doubles(|d| {
+				let plan = d.plans.keys().next_back().map_or(0, |last| last + 1);
+				d.plans.insert(
+					plan,
+					PlanTerms {
+						sponsor: *sponsor,
+						regions: vec![served.clone()],
+						hosters,
+						min_performance: Performance {
+							max_latency_ms: 10_000,
+							min_bandwidth_kbps: 0,
+						},
+						key: testing::signer(*sponsor).public().0,
+						length,
+						priority: Priority::Normal,
+						paused: false,
+					},
+				);
+				d.feeds.insert(plan, FeedTree { length, fork: 0, roots });
+				plan
+			});
+			let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
+			let ranges: Vec<ChunkRange> = if contracts <= 1 {
+				vec![ChunkRange { start: 0, end: known }]
+			} else {
+				(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+			};
+			with_world(|w| {
+				for range in ranges {
+					let id = w.status.keys().chain(w.contracts.keys()).max().map_or(0, |c| c + 1);
+					w.status.insert(id, ContractStatus::Matching);
+					w.contracts.insert(id, MockContract { plan, range, region: served.clone() });
+				}
+			});
+			plan
+		}
+
+		/// Like `plan`, every contract active, and every hoster challenged by a request.
+		fn active_plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			let plan = Self::plan(sponsor, contracts, hosters, region, length, block_size);
+			for contract in activate(plan, hosters, length, block_size) {
+				let _ = Proofs::do_request(*sponsor, contract);
+			}
+			plan
+		}
+
+		fn active_contract(
+			sponsor: &AccountId,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> Option<ContractId> {
+			let plan = Self::plan(sponsor, 1, hosters, region, length, block_size);
+			activate(plan, hosters, length, block_size).first().copied()
+		}
+
+		/// Signs with [`testing::signer`], the key `MockAccounts` gives every account.
+		fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+			testing::signer(*who).sign(message).0
+		}
+
+		/// A key derived from `who`: the mock has no registry of attestor keys.
+		fn attestor_key(who: &AccountId) -> AttestorId {
+			AttestorPair::from_seed(&blake2_256(&(b"datdot/mock-attestor", who).encode())).public()
+		}
+	}
 }

@@ -361,6 +361,29 @@ fn the_sweep_challenges_every_position_once_per_period_and_draws_more_at_random(
 }
 
 #[test]
+fn the_random_draws_are_a_run_of_consecutive_slots_from_a_random_start() {
+	// 100 positions on two pages, a period of 50 blocks: 2 sweep visits and 2 draws a block.
+	ExtBuilder::default().contracts(50).build_and_execute(|| {
+		let mut starts = std::collections::BTreeSet::new();
+		for n in 2..=51u64 {
+			System::reset_events();
+			run_block(n);
+			let slots: Vec<u32> = announced()
+				.iter()
+				.map(|c| Challenges::<Test>::get(c.challenge).unwrap().slot)
+				.collect();
+			assert_eq!(slots.len(), 4, "block {n}");
+			assert_eq!((slots[0] + 1) % 100, slots[1], "the sweep's run");
+			assert_eq!((slots[2] + 1) % 100, slots[3], "the draws' run");
+			starts.insert(slots[2]);
+		}
+		// The runs start all over the index, on both pages.
+		assert!(starts.len() >= 30, "{starts:?}");
+		assert!(starts.iter().any(|s| *s < 64) && starts.iter().any(|s| *s >= 64));
+	});
+}
+
+#[test]
 fn a_budget_that_cannot_keep_up_says_so_and_still_spends_only_the_budget() {
 	// 300 positions in a period of 50 blocks need 6 visits per block; the budget is 4.
 	ExtBuilder::default().contracts(150).build_and_execute(|| {
@@ -387,15 +410,24 @@ fn removals_keep_the_index_dense_and_a_departed_hoster_misses_its_open_challenge
 			RuntimeOrigin::signed(SPONSOR),
 			ChallengeRequest { contract: 1 }
 		));
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract: 2 }
+		));
 		let (id, _) = open_in(1, HOSTER_A);
+		let (moved, _) = open_in(2, HOSTER_B);
+		assert_eq!(Challenges::<Test>::get(moved).unwrap().slot, 5);
 		Sweep::<Test>::mutate(|s| s.cursor = 3);
 		Proofs::hoster_removed(1, &HOSTER_A);
 		assert_eq!(PositionCount::<Test>::get(), 5);
 		assert!(PositionIndex::<Test>::get(1, HOSTER_A).is_none());
 		for index in 0..5 {
-			let position = Positions::<Test>::get(index).unwrap();
+			let position = Proofs::position(index).unwrap();
 			assert_eq!(PositionIndex::<Test>::get(position.contract, position.hoster), Some(index));
 		}
+		// The last position filled the visited slot below the cursor.
+		assert_eq!(PositionIndex::<Test>::get(2, HOSTER_B), Some(2));
+		assert_eq!(Sweep::<Test>::get().cursor, 2);
 		// Leaving did not escape the challenge: it counts as missed at its deadline.
 		expire(21);
 		System::assert_has_event(
@@ -407,7 +439,19 @@ fn removals_keep_the_index_dense_and_a_departed_hoster_misses_its_open_challenge
 			}
 			.into(),
 		);
-		assert_eq!(rating(HOSTER_A).challenges_issued, 1);
+		// Its miss in contract 1 and its miss in contract 2.
+		assert_eq!(rating(HOSTER_A).challenges_issued, 2);
+		// A moved position's miss is found through the index and counts in its contract.
+		System::assert_has_event(
+			Event::ProofMissed {
+				challenge: moved,
+				hoster: HOSTER_B,
+				contract: 2,
+				consecutive_failures: 1,
+			}
+			.into(),
+		);
+		assert_eq!(Failures::<Test>::get(2, HOSTER_B), 1);
 		// The contract's count of the departed hoster is gone with it.
 		assert_eq!(Failures::<Test>::get(1, HOSTER_A), 0);
 		assert_eq!(with_world(|w| w.replaced.len()), 0);
@@ -425,7 +469,7 @@ fn a_stopped_contract_is_not_challenged_and_its_open_challenges_lapse() {
 		with_world(|w| w.status.insert(0, ContractStatus::Paused));
 		Proofs::stopped(0);
 		assert_eq!(PositionCount::<Test>::get(), 2);
-		assert!(Positions::<Test>::iter_values().all(|p| p.contract == 1));
+		assert!(Positions::<Test>::iter_values().flatten().all(|p| p.contract == 1));
 		System::reset_events();
 		expire(12);
 		assert!(System::events().is_empty(), "no miss counted");

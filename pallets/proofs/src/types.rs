@@ -32,6 +32,9 @@ pub struct Challenge<
 	pub chunks: BoundedVec<ChunkIndex, MaxChunks>,
 	/// The last block in which an answer counts.
 	pub deadline: BlockNumber,
+	/// The slot of the index the position held when challenged: a miss looks there first
+	/// (the slots of one block's challenges share a few pages).
+	pub slot: u32,
 }
 
 /// A position that is checked: a hoster holding its copy of an active contract. The

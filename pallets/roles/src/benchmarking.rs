@@ -71,4 +71,6 @@ mod benchmarks {
 		assert!(AttestorKeyOwners::<T>::get(&old).is_none());
 		Ok(())
 	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_bench_ext(), crate::mock::Test);
 }

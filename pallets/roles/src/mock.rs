@@ -96,6 +96,8 @@ impl crate::Config for Test {
 	type MeasurementQuorum = ConstU32<3>;
 	type MinReliability = MinReliability;
 	type ReliabilityGrace = ConstU32<4>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockBenchmarkHelper;
 	type WeightInfo = ();
 }
 
@@ -156,9 +158,133 @@ pub fn new_test_ext(test: impl FnOnce()) {
 	ExtBuilder::default().build_and_execute(test)
 }
 
-/// Fresh storage for the benchmark test suite.
+/// Fresh storage and fresh doubles for the benchmark test suite. The benchmarks set up their
+/// accounts through [`MockBenchmarkHelper`].
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
+	testing::reset();
+	HANDED_OVER.with(|h| h.borrow_mut().clear());
+	HAND_OVER_WORKS.with(|w| *w.borrow_mut() = true);
 	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	sp_io::TestExternalities::new(storage)
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub use benchmark_helper::MockBenchmarkHelper;
+
+/// The benchmarks' state on this mock: accounts in the shared doubles, balances and roles in
+/// this runtime.
+///
+/// The suite wipes the storage after each run of a benchmark but not the doubles, so what the
+/// helper writes there only ever adds accounts.
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmark_helper {
+	use super::*;
+	use codec::Encode;
+	use datdot_primitives::{
+		attestor::{AttestorId, AttestorPair},
+		blake2_256, BenchmarkHelper, Region,
+	};
+	use frame_support::traits::fungible::Mutate;
+	use sp_core::Pair;
+
+	/// The balance the helper gives every account: enough for any deposit of this runtime.
+	const FUNDS: Balance = 1_000_000;
+
+	thread_local! {
+		/// How many attestor keys the helper made, so that each is fresh.
+		static ATTESTOR_KEYS: RefCell<u64> = const { RefCell::new(0) };
+	}
+
+	/// Sets up what the role benchmarks start from, as `Accounts` would on the runtime: funded
+	/// accounts, placed where asked, whose keys are those `MockAccounts` gives every account.
+	/// The mock has no plans or contracts: the methods about them (which the role benchmarks
+	/// do not call) make none.
+	pub struct MockBenchmarkHelper;
+
+	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
+		/// Funds `who`, gives it an account in the doubles and places it at `location` (when
+		/// that is a valid region).
+		fn account(who: &AccountId, location: &[u8]) {
+			let _ = <Balances as Mutate<AccountId>>::set_balance(who, FUNDS);
+			let region = Region::new(location).ok();
+			doubles(|d| {
+				d.without_account.remove(who);
+				if let Some(region) = region {
+					d.locations.insert(*who, region);
+				}
+			});
+		}
+
+		/// Registers `who` through `Roles`, as the runtime's helper does.
+		fn provider(who: &AccountId, role: Role, region: &[u8], capacity: u32) {
+			Self::account(who, region);
+			let form = crate::ProviderFormInput {
+				regions: vec![region.to_vec()],
+				storage: 1 << 40,
+				bandwidth_kbps: 100_000,
+				capacity,
+				available_from: 0,
+				available_until: None,
+			};
+			let _ = Roles::do_register(*who, role, form);
+		}
+
+		/// No plan: the mock has none. Gives the sponsor an account and returns plan 0.
+		fn plan(sponsor: &AccountId, _: u32, _: u8, region: &[u8], _: u64, _: u32) -> PlanId {
+			Self::account(sponsor, region);
+			0
+		}
+
+		/// No plan: the mock has none. Gives the sponsor an account and returns plan 0.
+		fn active_plan(
+			sponsor: &AccountId,
+			contracts: u32,
+			hosters: u8,
+			region: &[u8],
+			length: u64,
+			block_size: u32,
+		) -> PlanId {
+			Self::plan(sponsor, contracts, hosters, region, length, block_size)
+		}
+
+		/// No contract: the mock has none.
+		fn active_contract(
+			sponsor: &AccountId,
+			_: u8,
+			region: &[u8],
+			_: u64,
+			_: u32,
+		) -> Option<ContractId> {
+			Self::account(sponsor, region);
+			None
+		}
+
+		/// Signs with [`testing::signer`], the key `MockAccounts` gives every account.
+		fn sign(who: &AccountId, message: &[u8]) -> [u8; 64] {
+			testing::signer(*who).sign(message).0
+		}
+
+		/// Ties a fresh key to `who` through `Roles`. The key pair is derived from `who` and a
+		/// counter rather than kept in a keystore, which the mock does not have.
+		fn attestor_key(who: &AccountId) -> AttestorId {
+			Self::account(who, b"u33dcu33");
+			let nonce = ATTESTOR_KEYS.with(|n| {
+				let nonce = *n.borrow();
+				*n.borrow_mut() = nonce + 1;
+				nonce
+			});
+			let pair = AttestorPair::from_seed(&blake2_256(
+				&(b"datdot/mock-attestor", who, nonce).encode(),
+			));
+			let key = pair.public();
+			let proof = pair.sign(&Roles::attestor_key_message(who, &key));
+			let _ = Roles::do_set_attestor_key(*who, key.clone(), proof);
+			key
+		}
+	}
 }

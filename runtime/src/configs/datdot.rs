@@ -36,7 +36,8 @@ parameter_types! {
 	/// The sweep challenges every position once per 10 minutes while the budget keeps up.
 	pub const ChallengePeriod: u32 = 10 * MINUTES;
 	pub const ChallengeTimeout: BlockNumber = 2 * MINUTES;
-	pub const BenchmarkPeriod: BlockNumber = 60 * MINUTES;
+	/// The sweep benchmarks every active contract once an hour while the budget keeps up.
+	pub const BenchmarkPeriod: u32 = 60 * MINUTES;
 	pub const BenchmarkTimeout: BlockNumber = 5 * MINUTES;
 	/// Jobs may use a fifth of a block.
 	pub const SchedulerShare: Perbill = Perbill::from_percent(20);
@@ -180,9 +181,12 @@ impl pallet_datdot_benchmarks::Config for Runtime {
 	type Providers = Roles;
 	type Ratings = Roles;
 	type Accounts = Accounts;
-	type Scheduler = Scheduler;
 	type Randomness = BabeRandomness;
 	type BenchmarkPeriod = BenchmarkPeriod;
+	// 16 contracts a block: every contract once an hour up to 9,600 contracts.
+	type BenchmarksPerBlock = ConstU32<16>;
+	// The block's own and eight sponsors' requests.
+	type MaxBenchmarksPerBlock = ConstU32<24>;
 	type BenchmarkTimeout = BenchmarkTimeout;
 	type MaxHostersPerContract = MaxHostersU32;
 	type MaxDrawAttempts = ConstU32<24>;
@@ -197,7 +201,7 @@ impl pallet_datdot_benchmarks::Config for Runtime {
 
 impl pallet_datdot_scheduler::Config for Runtime {
 	// Each pallet runs its own kind of job.
-	type Executor = (Plans, Hosting, Benchmarks);
+	type Executor = (Plans, Hosting);
 	type MaxJobsPerBlock = ConstU32<64>;
 	// A quarter of every block's calendar is kept for deadlines and repairs.
 	type ReservedPerBlock = ConstU32<16>;

@@ -28,6 +28,8 @@
 // 4096
 // --header
 // scripts/weights-header.txt
+// --json-file
+// /tmp/perf/pallet_datdot_proofs.json
 // --output
 // runtime/src/weights/pallet_datdot_proofs.rs
 
@@ -50,36 +52,36 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Proofs::LastRequest` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::PositionIndex` (r:9 w:0)
 	/// Proof: `Proofs::PositionIndex` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Positions` (r:8 w:0)
-	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Deadlines` (r:1 w:1)
-	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Positions` (r:1 w:0)
+	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
 	/// Storage: `Babe::AuthorVrfRandomness` (r:1 w:0)
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Deadlines` (r:1 w:1)
+	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:0 w:8)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn proof_of_storage_request(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `806 + h * (234 ±0)`
-		//  Estimated: `4939 + h * (2544 ±0)`
-		// Minimum execution time: 136_235_000 picoseconds.
-		Weight::from_parts(176_062_105, 0)
-			.saturating_add(Weight::from_parts(0, 4939))
-			// Standard Error: 1_344_626
-			.saturating_add(Weight::from_parts(32_594_697, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(h.into())))
+		//  Measured:  `822 + h * (215 ±0)`
+		//  Estimated: `7127 + h * (2543 ±0)`
+		// Minimum execution time: 143_469_000 picoseconds.
+		Weight::from_parts(190_969_856, 0)
+			.saturating_add(Weight::from_parts(0, 7127))
+			// Standard Error: 1_274_695
+			.saturating_add(Weight::from_parts(36_298_174, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(h.into())))
-			.saturating_add(Weight::from_parts(0, 2544).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(h.into()))
 	}
 	/// Storage: `Proofs::Challenges` (r:1 w:1)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -97,15 +99,15 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `d` is `[2, 52]`.
 	fn proof_of_storage_response(c: u32, s: u32, _d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1572 + c * (4 ±0)`
+		//  Measured:  `1575 + c * (4 ±0)`
 		//  Estimated: `11262`
-		// Minimum execution time: 251_091_000 picoseconds.
-		Weight::from_parts(253_465_000, 0)
+		// Minimum execution time: 421_561_000 picoseconds.
+		Weight::from_parts(441_518_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
-			// Standard Error: 37_467_699
-			.saturating_add(Weight::from_parts(1_154_891_135, 0).saturating_mul(c.into()))
-			// Standard Error: 2_149
-			.saturating_add(Weight::from_parts(85_048, 0).saturating_mul(s.into()))
+			// Standard Error: 38_861_670
+			.saturating_add(Weight::from_parts(1_206_563_348, 0).saturating_mul(c.into()))
+			// Standard Error: 2_229
+			.saturating_add(Weight::from_parts(87_339, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -114,11 +116,11 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_292_000 picoseconds.
-		Weight::from_parts(2_162_776, 0)
+		// Minimum execution time: 1_222_000 picoseconds.
+		Weight::from_parts(2_482_635, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 408
-			.saturating_add(Weight::from_parts(535_482, 0).saturating_mul(l.into()))
+			// Standard Error: 734
+			.saturating_add(Weight::from_parts(560_992, 0).saturating_mul(l.into()))
 	}
 	/// The range of component `s` is `[1, 65536]`.
 	/// The range of component `d` is `[2, 52]`.
@@ -126,13 +128,13 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 25_268_000 picoseconds.
-		Weight::from_parts(4_534_779, 0)
+		// Minimum execution time: 25_328_000 picoseconds.
+		Weight::from_parts(30_517_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 21
-			.saturating_add(Weight::from_parts(1_620, 0).saturating_mul(s.into()))
-			// Standard Error: 27_550
-			.saturating_add(Weight::from_parts(702_234, 0).saturating_mul(d.into()))
+			// Standard Error: 12
+			.saturating_add(Weight::from_parts(1_535, 0).saturating_mul(s.into()))
+			// Standard Error: 15_828
+			.saturating_add(Weight::from_parts(299_196, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `Proofs::PositionCount` (r:1 w:0)
 	/// Proof: `Proofs::PositionCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -142,34 +144,35 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Babe::AuthorVrfRandomness` (`max_values`: Some(1), `max_size`: Some(33), added: 528, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Positions` (r:3 w:0)
+	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Deadlines` (r:1 w:1)
 	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Positions` (r:46 w:0)
-	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:0 w:64)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[0, 64]`.
 	fn issue_challenges(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1473 + v * (48 ±0)`
-		//  Estimated: `7262 + v * (1815 ±12)`
-		// Minimum execution time: 25_709_000 picoseconds.
-		Weight::from_parts(115_730_651, 0)
-			.saturating_add(Weight::from_parts(0, 7262))
-			// Standard Error: 142_947
-			.saturating_add(Weight::from_parts(12_685_620, 0).saturating_mul(v.into()))
+		//  Measured:  `10501`
+		//  Estimated: `18129 + v * (29 ±5)`
+		// Minimum execution time: 13_165_000 picoseconds.
+		Weight::from_parts(166_618_725, 0)
+			.saturating_add(Weight::from_parts(0, 18129))
+			// Standard Error: 69_444
+			.saturating_add(Weight::from_parts(9_861_169, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 1815).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 29).saturating_mul(v.into()))
 	}
 	/// Storage: `Proofs::Deadlines` (r:1 w:1)
 	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:80 w:80)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Positions` (r:80 w:0)
+	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::PositionIndex` (r:80 w:0)
 	/// Proof: `Proofs::PositionIndex` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Ratings` (r:320 w:320)
@@ -179,21 +182,19 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// The range of component `d` is `[0, 80]`.
 	fn expire_challenges(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `253 + d * (172 ±0)`
+		//  Measured:  `344 + d * (4002 ±0)`
 		//  Estimated: `4119 + d * (10272 ±0)`
-		// Minimum execution time: 6_322_000 picoseconds.
-		Weight::from_parts(6_833_000, 0)
+		// Minimum execution time: 12_413_000 picoseconds.
+		Weight::from_parts(13_706_000, 0)
 			.saturating_add(Weight::from_parts(0, 4119))
-			// Standard Error: 397_848
-			.saturating_add(Weight::from_parts(54_979_001, 0).saturating_mul(d.into()))
+			// Standard Error: 1_484_316
+			.saturating_add(Weight::from_parts(132_261_499, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(d.into())))
 			.saturating_add(Weight::from_parts(0, 10272).saturating_mul(d.into()))
 	}
-	/// Storage: `Proofs::PositionIndex` (r:1 w:1)
-	/// Proof: `Proofs::PositionIndex` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Ratings` (r:5 w:4)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Failures` (r:1 w:1)
@@ -206,10 +207,14 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Hosting::ProviderJobs` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Roles::Providers` (r:4 w:4)
 	/// Proof: `Roles::Providers` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::PositionIndex` (r:1 w:1)
+	/// Proof: `Proofs::PositionIndex` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::PositionCount` (r:1 w:1)
 	/// Proof: `Proofs::PositionCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Sweep` (r:1 w:1)
 	/// Proof: `Proofs::Sweep` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Positions` (r:1 w:1)
+	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
 	/// Storage: `Benchmarks::OpenBenchmarks` (r:1 w:0)
 	/// Proof: `Benchmarks::OpenBenchmarks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::DrawNonce` (r:1 w:1)
@@ -228,16 +233,14 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Scheduler::Calendar` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Scheduler::Jobs` (r:0 w:1)
 	/// Proof: `Scheduler::Jobs` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Positions` (r:0 w:1)
-	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(69), added: 2544, mode: `MaxEncodedLen`)
 	fn challenge_deadline() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3406`
+		//  Measured:  `3461`
 		//  Estimated: `13830`
-		// Minimum execution time: 359_585_000 picoseconds.
-		Weight::from_parts(591_439_000, 0)
+		// Minimum execution time: 369_953_000 picoseconds.
+		Weight::from_parts(627_496_000, 0)
 			.saturating_add(Weight::from_parts(0, 13830))
-			.saturating_add(T::DbWeight::get().reads(28))
+			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(22))
 	}
 }

@@ -198,6 +198,16 @@ export function devChain () {
       .flatMap((e) => [...e.data.challenges])
       .find((c) => match(c)), { timeoutMs, what: 'a challenge in proofs.ProvideProofOfStorage' });
 
+  /**
+   * The first benchmark (seen since event index `from`) that `match` takes: one entry of a
+   * ProvidePerformanceBenchmark event: { benchmark, attestor, contract, hosters }.
+   */
+  chain.waitForBenchmark = (match, { from = 0, timeoutMs = 60_000 } = {}) =>
+    waitFor(() => chain.seen.slice(from)
+      .filter((e) => e.section === 'benchmarks' && e.method === 'ProvidePerformanceBenchmark')
+      .flatMap((e) => [...e.data.benchmarks])
+      .find((b) => match(b)), { timeoutMs, what: 'a benchmark in benchmarks.ProvidePerformanceBenchmark' });
+
   /** The number of the best block. */
   chain.head = async () => num((await chain.api.rpc.chain.getHeader()).number);
 

@@ -124,11 +124,12 @@ export function waitForHead (subscribe, predicate, timeoutMs = 120_000) {
 
 /**
  * Signs and sends `tx`; resolves when it is in a block with { blockHash, events, dispatchError }.
+ * `nonce` signs with that nonce instead of asking the node for the next one.
  */
-export function sendAndWait (api, tx, signer, { finalized = false } = {}) {
+export function sendAndWait (api, tx, signer, { finalized = false, nonce } = {}) {
   return new Promise((resolve, reject) => {
     let unsub = null;
-    tx.signAndSend(signer, (result) => {
+    tx.signAndSend(signer, nonce === undefined ? {} : { nonce }, (result) => {
       const { status, events, dispatchError } = result;
       // Sealing modes finalize as they seal: a transaction may go straight to Finalized.
       const done = status.isFinalized || (!finalized && status.isInBlock);
