@@ -137,14 +137,27 @@ for (const [name, label] of [['c', 'chunks c'], ['s', 'chunk size s (bytes)'], [
 
 if (has('throughput.json')) {
   const t = json('throughput.json');
+  const pct = (x) => `${(100 * x).toFixed(1)} %`;
   line('### Throughput on `datdot-node --dev`');
   line();
-  line('Both loads at once on one node (BABE, 6 s blocks), counted from the blocks themselves ' +
-    '(`tests/e2e/throughput.js`, `npm run throughput`):');
+  line(`Both loads at once on one node (BABE, 6 s blocks): ${t.settings.SENDERS} senders of ` +
+    `\`transferKeepAlive\`, ${t.settings.IN_FLIGHT} in flight each, and the nine provider daemons ` +
+    `answering the challenges of ${t.positions} checked positions (${t.contracts} plans of ` +
+    `${t.settings.FEED_BLOCKS} blocks of ${t.settings.BLOCK_BYTES} bytes), sponsors asking for ` +
+    `proofs as often as allowed; counted from ${t.blocks} blocks (${t.seconds.toFixed(0)} s) ` +
+    `themselves. \`${t.command}\``);
   line();
-  line('```json');
-  line(JSON.stringify(t, null, 2));
-  line('```');
+  line('| figure | total | per second |');
+  line('|---|---:|---:|');
+  line(`| transfers included | ${t.totals.transfers} | ${t.perSecond.transfers} |`);
+  line(`| storage-proof answers included (\`ProofAccepted\`) | ${t.totals.answers} | ${t.perSecond.answers} |`);
+  line(`| \`proofOfStorageResponse\` extrinsics included | ${t.totals.responses} | ${t.perSecond.responses} |`);
+  line(`| challenges issued (the chain's and requested) | ${t.totals.issued} | ${t.perSecond.challengesIssued} |`);
+  line(`| challenges missed | ${t.totals.missed} | ${t.perSecond.missed} |`);
+  line();
+  line(`Blocks were ${pct(t.fullness.weightNormalMean)} full by weight (normal class) and ` +
+    `${pct(t.fullness.lengthMean)} by length on average; the pool's priority of a transfer was ` +
+    `${t.priority.transfer} and of an answer ${t.priority.answer}.`);
   line();
 }
 
