@@ -58,6 +58,10 @@ const SETUP_REPORT_MARGIN: u32 = 10;
 /// How many answers one `proof_of_storage_response` carries (the runtime's
 /// `MaxAnswersPerCall`).
 const MAX_ANSWERS_PER_CALL: usize = 16;
+/// The most bytes of answers one transaction carries: it fits the quarter of a 5 MiB block kept
+/// for operational transactions, however full the normal transactions leave the rest. (An
+/// answer larger than this goes alone.)
+const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// What a provider offers, as `datdot-provider` takes it on its command line.
 #[derive(Clone, Debug)]
@@ -104,6 +108,9 @@ pub struct Provider {
 	peers: Peers,
 	config: Config,
 	running: Mutex<HashSet<Task>>,
+	/// The challenges a task is answering: the catch-up finds them still open while their
+	/// answer waits in the pool, and leaves them to that task.
+	answering: Mutex<HashSet<ChallengeId>>,
 	targets: Mutex<HashMap<ContractId, Target>>,
 }
 
@@ -138,6 +145,7 @@ impl Provider {
 			peers: Peers::default(),
 			config,
 			running: Mutex::new(HashSet::new()),
+			answering: Mutex::new(HashSet::new()),
 			targets: Mutex::new(HashMap::new()),
 		})
 	}
@@ -653,12 +661,26 @@ impl Provider {
 		Ok((ChunkProof { encoded: stored.encoded, copy_path, nodes: stored.nodes }, info))
 	}
 
-	/// Answers challenges `ids` from the stored copies: up to `MAX_ANSWERS_PER_CALL` in one
-	/// transaction. When a transaction is refused (one answer of it came too late, say), its
-	/// answers are sent one by one, so the others still count.
+	/// Answers challenges `ids` from the stored copies, those no other task is answering: up to
+	/// `MAX_ANSWERS_PER_CALL` answers and `MAX_ANSWER_BYTES` in one transaction. When a
+	/// transaction is refused (one answer of it came too late, say), its answers are sent one by
+	/// one, so the others still count.
 	async fn answer(&self, ids: Vec<ChallengeId>) -> Result<(), ProviderError> {
+		let ids: Vec<ChallengeId> = {
+			let mut answering = self.answering.lock().expect("not poisoned");
+			ids.into_iter().filter(|id| answering.insert(*id)).collect()
+		};
+		let result = self.answer_claimed(&ids).await;
+		let mut answering = self.answering.lock().expect("not poisoned");
+		for id in &ids {
+			answering.remove(id);
+		}
+		result
+	}
+
+	async fn answer_claimed(&self, ids: &[ChallengeId]) -> Result<(), ProviderError> {
 		let mut proofs = Vec::with_capacity(ids.len());
-		for id in ids {
+		for &id in ids {
 			let Some(challenge) = self.chain().challenge(id).await? else { continue };
 			if &challenge.hoster != self.me.account() {
 				continue;
@@ -668,7 +690,7 @@ impl Provider {
 				Err(e) => tracing::warn!("challenge {id} of contract {}: {e}", challenge.contract),
 			}
 		}
-		for batch in proofs.chunks(MAX_ANSWERS_PER_CALL) {
+		for batch in answer_batches(&proofs) {
 			let call =
 				calls::proof_of_storage_response(batch.iter().map(|p| p.1.clone()).collect());
 			let result = self.chain().submit(&self.me, call).await;
@@ -1064,6 +1086,25 @@ impl Provider {
 	}
 }
 
+/// `answers` split into transactions in order: each of at most `MAX_ANSWERS_PER_CALL` answers
+/// and `MAX_ANSWER_BYTES` encoded bytes, except that an answer larger than that goes alone.
+fn answer_batches<C>(answers: &[(C, StorageProof)]) -> Vec<&[(C, StorageProof)]> {
+	let mut batches = Vec::new();
+	let (mut start, mut bytes) = (0, 0);
+	for (i, (_, proof)) in answers.iter().enumerate() {
+		let size = proof.encoded_size();
+		if i > start && (i - start == MAX_ANSWERS_PER_CALL || bytes + size > MAX_ANSWER_BYTES) {
+			batches.push(&answers[start..i]);
+			(start, bytes) = (i, 0);
+		}
+		bytes += size;
+	}
+	if start < answers.len() {
+		batches.push(&answers[start..]);
+	}
+	batches
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -1090,5 +1131,36 @@ mod tests {
 		assert_eq!(parse_hex::<3>("0x00ff10"), Some([0, 255, 16]));
 		assert_eq!(parse_hex::<3>("00ff1"), None);
 		assert_eq!(parse_hex::<2>("zz00"), None);
+	}
+
+	/// An answer of `chunks` chunks of `size` bytes each.
+	fn proof(challenge: ChallengeId, chunks: usize, size: usize) -> (ContractId, StorageProof) {
+		let chunk = ChunkProof { encoded: vec![7; size], copy_path: vec![], nodes: vec![] };
+		(0, StorageProof { challenge, length: 1, fork: 0, chunks: vec![chunk; chunks] })
+	}
+
+	#[test]
+	fn answers_are_batched_by_count_and_by_bytes() {
+		let lengths = |answers: &[(ContractId, StorageProof)]| -> Vec<usize> {
+			answer_batches(answers).iter().map(|batch| batch.len()).collect()
+		};
+		// Small answers: MAX_ANSWERS_PER_CALL to a transaction.
+		let small: Vec<_> = (0..40).map(|i| proof(i, 4, 1024)).collect();
+		assert_eq!(lengths(&small), vec![16, 16, 8]);
+		// Answers of four 64 KiB chunks: as many as fit in MAX_ANSWER_BYTES.
+		let large: Vec<_> = (0..10).map(|i| proof(i, 4, 64 * 1024)).collect();
+		let batches = answer_batches(&large);
+		assert_eq!(lengths(&large), vec![3, 3, 3, 1]);
+		for batch in &batches {
+			let bytes: usize = batch.iter().map(|(_, p)| p.encoded_size()).sum();
+			assert!(bytes <= MAX_ANSWER_BYTES, "{bytes} bytes in one transaction");
+		}
+		// One answer over the limit goes alone, the order is kept, nothing is lost.
+		let mixed = vec![proof(1, 1, 10), proof(2, 1, MAX_ANSWER_BYTES + 1), proof(3, 1, 10)];
+		assert_eq!(lengths(&mixed), vec![1, 1, 1]);
+		let order: Vec<ChallengeId> =
+			answer_batches(&mixed).concat().iter().map(|(_, p)| p.challenge).collect();
+		assert_eq!(order, vec![1, 2, 3]);
+		assert!(answer_batches::<ContractId>(&[]).is_empty());
 	}
 }

@@ -6,26 +6,14 @@
 mod common;
 
 use common::*;
-use datdot_primitives::{ChunkRange, Performance, Priority, Role};
+use datdot_primitives::Role;
 use datdot_runtime::{Plans, Proofs, Roles, Runtime, RuntimeEvent, System};
 use frame_support::{assert_noop, assert_ok};
 use pallet_datdot_proofs::ChallengeRequest;
 
 /// Publishes the flow's plan: the whole feed, 2 hosters in `u3`, from block 3.
 fn subscribe() -> u64 {
-	assert_ok!(Plans::plan_subscribe(
-		signed(SPONSOR),
-		pallet_datdot_plans::PlanInput {
-			feed: feed_input(),
-			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
-			regions: vec![b"u3".to_vec()],
-			hosters: Some(2),
-			start: 3,
-			end: None,
-			min_performance: Performance { max_latency_ms: 1_000, min_bandwidth_kbps: 0 },
-			priority: Priority::Normal,
-		}
-	));
+	subscribe_plan(3);
 	0
 }
 

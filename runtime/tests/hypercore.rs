@@ -95,12 +95,13 @@ fn a_real_hypercore_is_hosted_proven_and_grown_under_its_own_key() {
 		all_invariants();
 
 		let (id, blocks) = challenge(contract);
-		assert_eq!(blocks, vec![0, 1, 2], "a three-block range is challenged whole");
+		assert_eq!(blocks.len(), 1, "one block a challenge");
+		assert!(blocks[0] < 3, "a block of the range");
 		let answer = |length: u64, blocks: &[u32]| {
 			answer_from(id, blocks, length, &fixture_block, &|i| proof_at(length, i).nodes)
 		};
 		let mut tampered = answer(3, &blocks);
-		tampered.chunks[1].encoded[0] ^= 1;
+		tampered.chunks[0].encoded[0] ^= 1;
 		assert_noop!(
 			respond(HOSTERS[0], vec![tampered]),
 			pallet_datdot_proofs::Error::<Runtime>::NotInCopy

@@ -7,9 +7,9 @@ mod common;
 
 use codec::Decode;
 use common::*;
-use datdot_primitives::{attestor::AttestorId, ChunkRange, Performance, Priority};
+use datdot_primitives::attestor::AttestorId;
 use datdot_runtime::{
-	Balances, Executive, Hosting, Plans, Roles, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
+	Balances, Executive, Hosting, Roles, RuntimeCall, RuntimeEvent, UncheckedExtrinsic,
 };
 use frame_support::{assert_ok, traits::Hooks};
 use frame_system::offchain::CreateAuthorizedTransaction;
@@ -30,19 +30,7 @@ use std::sync::Arc;
 type Runtime = datdot_runtime::Runtime;
 
 fn subscribe() -> u64 {
-	assert_ok!(Plans::plan_subscribe(
-		signed(SPONSOR),
-		pallet_datdot_plans::PlanInput {
-			feed: feed_input(),
-			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
-			regions: vec![b"u3".to_vec()],
-			hosters: Some(2),
-			start: 2,
-			end: None,
-			min_performance: Performance { max_latency_ms: 1_000, min_bandwidth_kbps: 0 },
-			priority: Priority::Normal,
-		}
-	));
+	subscribe_plan(2);
 	pallet_datdot_hosting::PlanContracts::<Runtime>::get(0)[0]
 }
 

@@ -4,11 +4,8 @@
 //! table `docs/PERFORMANCE.md` quotes (`scripts/perf.sh` does that after regenerating every
 //! weight in one run).
 
-use datdot_primitives::{
-	encoding::MAX_COPY_PATH,
-	feed::{Node, MAX_PROOF_NODES},
-	ContractManager,
-};
+use codec::Encode;
+use datdot_primitives::ContractManager;
 use datdot_runtime::{configs::RuntimeBlockWeights, Proofs, Runtime};
 use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
 use pallet_balances::WeightInfo as _;
@@ -16,9 +13,8 @@ use pallet_datdot_accounts::WeightInfo as _;
 use pallet_datdot_benchmarks::WeightInfo as _;
 use pallet_datdot_hosting::WeightInfo as _;
 use pallet_datdot_plans::WeightInfo as _;
-use pallet_datdot_proofs::{ChunkProof, StorageProof, WeightInfo as _};
+use pallet_datdot_proofs::WeightInfo as _;
 use pallet_datdot_roles::WeightInfo as _;
-use sp_core::H256;
 use std::fmt::Write;
 
 type Accounts = <Runtime as pallet_datdot_accounts::Config>::WeightInfo;
@@ -34,21 +30,6 @@ fn bound<G: Get<u32>>() -> u32 {
 	G::get()
 }
 
-/// The heaviest answer to a storage challenge: every chunk asked, each of the largest size
-/// with the deepest Hypercore proof and the longest commitment path.
-fn heaviest_answer() -> StorageProof {
-	let chunk = ChunkProof {
-		encoded: vec![
-			0;
-			bound::<<Runtime as pallet_datdot_proofs::Config>::MaxChunkSize>() as usize
-		],
-		copy_path: vec![H256::zero(); MAX_COPY_PATH as usize],
-		nodes: vec![Node { index: 0, size: 0, hash: [0; 32] }; MAX_PROOF_NODES as usize],
-	};
-	let chunks = bound::<<Runtime as pallet_datdot_proofs::Config>::ChunksPerChallenge>();
-	StorageProof { challenge: 0, length: 1, fork: 0, chunks: vec![chunk; chunks as usize] }
-}
-
 /// Every DatDot call, at the worst case its weight annotation allows.
 fn calls() -> Vec<(&'static str, Weight)> {
 	let max_contracts = bound::<<Runtime as pallet_datdot_plans::Config>::MaxContractsPerPlan>();
@@ -56,14 +37,12 @@ fn calls() -> Vec<(&'static str, Weight)> {
 	let max_regions = bound::<<Runtime as pallet_datdot_roles::Config>::MaxRegionsPerProvider>();
 	let max_capacity = bound::<<Runtime as pallet_datdot_roles::Config>::MaxCapacity>();
 	let max_feed_plans = bound::<<Runtime as pallet_datdot_plans::Config>::MaxPlansPerFeed>();
-	let max_answers = bound::<<Runtime as pallet_datdot_proofs::Config>::MaxAnswersPerCall>();
 	let start = <<Runtime as pallet_datdot_plans::Config>::Hosting as ContractManager<
 		datdot_runtime::AccountId,
 	>>::start_weight(max_contracts);
 	let hand_over = <<Runtime as pallet_datdot_roles::Config>::Hosting as ContractManager<
 		datdot_runtime::AccountId,
 	>>::hand_over_weight(max_capacity);
-	let answers = vec![heaviest_answer(); max_answers as usize];
 	vec![
 		("accounts.account_create", Accounts::account_create()),
 		("accounts.account_update", Accounts::account_update()),
@@ -88,8 +67,6 @@ fn calls() -> Vec<(&'static str, Weight)> {
 		),
 		("hosting.hosting_setup_report", Hosting::hosting_setup_report(max_hosters)),
 		("proofs.proof_of_storage_request", ProofWeights::proof_of_storage_request(max_hosters)),
-		("proofs.proof_of_storage_response (one answer)", Proofs::answers_weight(&answers[..1])),
-		("proofs.proof_of_storage_response (16 answers)", Proofs::answers_weight(&answers)),
 		("benchmarks.performance_benchmark_request", Benchmarks::performance_benchmark_request()),
 		(
 			"benchmarks.performance_benchmark_response",
@@ -168,6 +145,57 @@ fn every_worst_case_fits_in_a_block_and_the_table_compares_it_with_a_transfer() 
 		assert!(max_extrinsic.all_gte(weight), "{name}'s worst case ({weight}) does not fit");
 		row(&mut table, name, weight);
 	}
+
+	// Answers are operational: they use the room a block keeps for operational transactions,
+	// which normal ones cannot take (and the rest of the block when it is free).
+	let operational = weights.get(DispatchClass::Operational);
+	let (room_weight, room_length) = Proofs::answer_room();
+	let (needed_weight, needed_length) = Proofs::answers_per_block();
+	let answer = Proofs::heaviest_answer();
+	let max_answers = bound::<<Runtime as pallet_datdot_proofs::Config>::MaxAnswersPerCall>();
+	let block_of_challenges =
+		bound::<<Runtime as pallet_datdot_proofs::Config>::MaxChallengesPerBlock>();
+	writeln!(table).unwrap();
+	writeln!(
+		table,
+		"| answers (operational class, worst case) | ref_time (µs) | proof_size (bytes) | × transfer (time) | length (bytes) | in the kept room (by time / by length) |"
+	)
+	.unwrap();
+	writeln!(table, "|---|---:|---:|---:|---:|---:|").unwrap();
+	for (name, count) in [
+		("proofs.proof_of_storage_response, one answer", 1),
+		("proofs.proof_of_storage_response, 16 answers", max_answers),
+		("a block's worth of challenges answered", block_of_challenges),
+	] {
+		let answers = vec![answer.clone(); count as usize];
+		let weight = Proofs::answers_weight(&answers);
+		let length = (answer.encoded_size() as u64) * u64::from(count);
+		if count <= max_answers {
+			assert!(
+				operational.max_extrinsic.unwrap_or(weights.max_block).all_gte(weight),
+				"{name} ({weight}) does not fit"
+			);
+		}
+		writeln!(
+			table,
+			"| {name} | {:.1} | {} | {} | {length} | {} / {} |",
+			weight.ref_time() as f64 / 1e6,
+			weight.proof_size(),
+			ratio(weight.ref_time(), transfer.ref_time()),
+			room_weight.ref_time() / weight.ref_time().max(1),
+			u64::from(room_length) / length.max(1),
+		)
+		.unwrap();
+	}
+	assert!(room_weight.all_gte(needed_weight) && room_length >= needed_length);
+	writeln!(
+		table,
+		"\nThe room kept for operational transactions: {:.0} ms and {} bytes a block; a block's worth of challenges ({block_of_challenges}) needs {:.0} ms and {needed_length} bytes of answers at worst.",
+		room_weight.ref_time() as f64 / 1e9,
+		room_length,
+		needed_weight.ref_time() as f64 / 1e9,
+	)
+	.unwrap();
 	writeln!(table).unwrap();
 	writeln!(table, "| hook (worst case, every block) | ref_time (µs) | proof_size (bytes) | share of the block (time) |").unwrap();
 	writeln!(table, "|---|---:|---:|---:|").unwrap();

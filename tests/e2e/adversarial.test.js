@@ -127,9 +127,20 @@ test('forged proofs: a block not in the committed copy, or bent Hypercore nodes,
   assert.deepEqual(await snapshot(), before);
   assert.ok((await api.query.proofs.challenges(challenge)).isSome, 'the challenge is still open');
 
-  // The honest answer still passes.
+  // The pool takes answers only to the signer's open challenges (`CheckAnswers`): another
+  // hoster cannot send this one (code 2), nor one answer twice in a transaction (code 3), and
+  // nothing is charged for what the pool refuses.
+  const free = async (who) => (await api.query.system.account(people[who].address)).data.free.toString();
+  const otherFree = await free(other);
+  await assert.rejects(trySend(api.tx.proofs.proofOfStorageResponse([honest]), other), /Custom error: 2/);
+  await assert.rejects(trySend(api.tx.proofs.proofOfStorageResponse([honest, honest]), name), /Custom error: 3/);
+  assert.equal(await free(other), otherFree);
+
+  // The honest answer still passes; sent again, the pool refuses it: its challenge is closed
+  // (code 5).
   await send(api.tx.proofs.proofOfStorageResponse([honest]), name);
   await waitForEvent('proofs', 'ProofAccepted', (d) => num(d.challenge) === challenge, { from });
+  await assert.rejects(trySend(api.tx.proofs.proofOfStorageResponse([honest]), name), /Custom error: 5/);
   assert.ok((await api.query.proofs.challenges(challenge)).isNone);
   const after = await rating(name);
   assert.equal(after.challengesPassed, before.rating.challengesPassed + 1);

@@ -362,14 +362,22 @@ async function poolState (promPort) {
 
 /**
  * The pool priority the runtime gives a transfer and an answer of the size the providers send
- * (one challenge: four chunks of BLOCK_BYTES), as `validate_transaction` says (neither is
- * sent). Without tips, `ChargeTransactionPayment` gives a transaction the priority "how many
- * such transactions fit in a block": small transactions go first when the pool is full.
+ * (one challenge: its chunks of BLOCK_BYTES each), as `validate_transaction` says (neither is
+ * sent). Without tips, `ChargeTransactionPayment` gives a normal transaction the priority "how
+ * many such transactions fit in a block", so small ones go first when the pool is full; an
+ * answer is operational, which puts it above them. The pool takes an answer only to an open
+ * challenge of its signer (`CheckAnswers`): the answer is signed by the hoster of one that is
+ * open now.
  */
-async function priorities (api, pair) {
+async function priorities (api, sr, funder) {
   const best = await api.rpc.chain.getBlockHash();
-  const nonce = num(await api.rpc.system.accountNextIndex(pair.address)) + 1000; // a future one: valid, never sent
-  const priority = async (call) => {
+  const hosters = new Map(PROVIDERS.map(([, suri]) => [sr.addFromUri(suri).address, sr.addFromUri(suri)]));
+  const open = (await api.query.proofs.challenges.entries())
+    .map(([key, challenge]) => [num(key.args[0]), challenge.unwrap().hoster.toString(), challenge.unwrap().chunks.length])
+    .find(([, hoster]) => hosters.has(hoster));
+  if (!open) throw new Error('no open challenge of a provider to price an answer with');
+  const priority = async (pair, call) => {
+    const nonce = num(await api.rpc.system.accountNextIndex(pair.address)) + 1000; // a future one: valid, never sent
     const tx = await call.signAsync(pair, { nonce, era: 0 });
     // Encoded by hand: polkadot.js's `api.call.taggedTransactionQueue` encodes the extrinsic in
     // a way this runtime cannot decode.
@@ -380,9 +388,10 @@ async function priorities (api, pair) {
   };
   const node = { index: 0, size: BLOCK_BYTES, hash: u8aToHex(new Uint8Array(32)) };
   const chunk = { encoded: u8aToHex(new Uint8Array(BLOCK_BYTES)), copyPath: [u8aToHex(new Uint8Array(32))], nodes: [node, node] };
+  const [challenge, hoster, chunks] = open;
   return {
-    transfer: await priority(api.tx.balances.transferKeepAlive(pair.address, AMOUNT)),
-    answer: await priority(api.tx.proofs.proofOfStorageResponse([{ challenge: 0, length: FEED_BLOCKS, fork: 0, chunks: [chunk, chunk, chunk, chunk] }]))
+    transfer: await priority(funder, api.tx.balances.transferKeepAlive(funder.address, AMOUNT)),
+    answer: await priority(hosters.get(hoster), api.tx.proofs.proofOfStorageResponse([{ challenge, length: FEED_BLOCKS, fork: 0, chunks: Array(chunks).fill(chunk) }]))
   };
 }
 
@@ -530,7 +539,7 @@ async function main () {
     const { contracts, seconds: setup } = await subscribePlans(api, cores, sponsors);
     await funding;
     const positions = num(await api.query.proofs.positionCount());
-    const priority = await priorities(api, sr.addFromUri(FUNDER));
+    const priority = await priorities(api, sr, sr.addFromUri(FUNDER));
     log(`${contracts.length} contracts active (${positions} checked positions) after ${Math.round(setup)} s; ${SENDERS} senders funded`);
 
     // Both loads run from here on, driven by new blocks; not while a benchmark runs (and a

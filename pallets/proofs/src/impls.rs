@@ -378,6 +378,46 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::WeightInfo::issue_challenges(T::ChallengesPerBlock::get()))
 	}
 
+	/// The heaviest answer to one challenge: every chunk asked, each of the largest size with
+	/// the deepest Hypercore proof and the longest commitment path.
+	pub fn heaviest_answer() -> StorageProof {
+		let chunk = crate::ChunkProof {
+			encoded: alloc::vec![0; T::MaxChunkSize::get() as usize],
+			copy_path: alloc::vec![sp_core::H256::zero(); MAX_COPY_PATH as usize],
+			nodes: alloc::vec![
+				datdot_primitives::feed::Node { index: 0, size: 0, hash: [0; 32] };
+				MAX_PROOF_NODES as usize
+			],
+		};
+		let chunks = T::ChunksPerChallenge::get() as usize;
+		StorageProof { challenge: 0, length: 1, fork: 0, chunks: alloc::vec![chunk; chunks] }
+	}
+
+	/// The room a block keeps for operational transactions, which normal ones cannot take:
+	/// (weight, length).
+	pub fn answer_room() -> (Weight, u32) {
+		let weights = T::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal).max_total.unwrap_or(weights.max_block);
+		let lengths = T::BlockLength::get();
+		let length = lengths
+			.max
+			.get(DispatchClass::Operational)
+			.saturating_sub(*lengths.max.get(DispatchClass::Normal));
+		(weights.max_block.saturating_sub(normal), length)
+	}
+
+	/// What the answers to one block's worth of challenges take at worst: (weight, length).
+	/// Challenges are opened at most `MaxChallengesPerBlock` a block (one deadline bucket each
+	/// block), so this is also what answers need per block over time.
+	pub fn answers_per_block() -> (Weight, u32) {
+		let answer = Self::heaviest_answer();
+		let count = T::MaxChallengesPerBlock::get();
+		(
+			Self::response_weight(&answer).saturating_mul(count.into()),
+			(answer.encoded_size() as u32).saturating_mul(count),
+		)
+	}
+
 	// --- Sponsors' requests ---
 
 	pub(crate) fn do_request(who: T::AccountId, contract: ContractId) -> DispatchResult {

@@ -5,6 +5,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod extension;
 mod impls;
 #[cfg(test)]
 mod mock;
@@ -13,6 +14,7 @@ mod tests;
 mod types;
 pub mod weights;
 
+pub use extension::{answer_tag, AnswerRefusal, CheckAnswers, ANSWER_TAG};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -274,8 +276,12 @@ pub mod pallet {
 		/// A challenged hoster answers one or more of its challenges, each with the chunks of
 		/// its encoded copy, their paths in its commitment and the Hypercore proofs of the
 		/// blocks they decode to. The answers count together: one that fails fails the call.
+		///
+		/// Operational: answers keep the network's guarantee, so they have the room a block
+		/// keeps for operational transactions and go before normal ones; `CheckAnswers` keeps
+		/// answers to no open challenge of the signer out of the pool.
 		#[pallet::call_index(1)]
-		#[pallet::weight(Pallet::<T>::answers_weight(proofs))]
+		#[pallet::weight((Pallet::<T>::answers_weight(proofs), DispatchClass::Operational))]
 		pub fn proof_of_storage_response(
 			origin: OriginFor<T>,
 			proofs: AnswersOf<T>,
@@ -302,6 +308,14 @@ pub mod pallet {
 			assert!(
 				T::BlockWeights::get().max_block.all_gte(Self::worst_block_weight()),
 				"a block's challenges and deadlines do not fit in a block"
+			);
+			// Answers come at most a block's worth of challenges a block, on average: that
+			// must fit where normal transactions cannot crowd it out.
+			let (room, room_length) = Self::answer_room();
+			let (needed, needed_length) = Self::answers_per_block();
+			assert!(
+				room.all_gte(needed) && room_length >= needed_length,
+				"a block's worth of answers does not fit the room kept for operational transactions"
 			);
 		}
 

@@ -11,7 +11,11 @@ use datdot_primitives::{
 };
 use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use sp_core::H256;
-use sp_runtime::DispatchError;
+use sp_runtime::{
+	traits::TransactionExtension,
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	DispatchError, Weight,
+};
 use std::collections::BTreeMap;
 
 fn rating(who: AccountId) -> Rating {
@@ -55,6 +59,16 @@ fn answers(proofs: Vec<StorageProof>) -> AnswersOf<Test> {
 /// `who` answers with `proofs` in one call.
 fn respond(who: AccountId, proofs: Vec<StorageProof>) -> sp_runtime::DispatchResult {
 	Proofs::proof_of_storage_response(RuntimeOrigin::signed(who), answers(proofs))
+}
+
+/// The sponsor challenges the hosters of contracts `0..contracts`.
+fn request_each(contracts: u64) {
+	for contract in 0..contracts {
+		assert_ok!(Proofs::proof_of_storage_request(
+			RuntimeOrigin::signed(SPONSOR),
+			ChallengeRequest { contract }
+		));
+	}
 }
 
 /// Runs block `n`'s hook: its deadlines pass, then its challenges are opened.
@@ -187,12 +201,7 @@ fn a_correct_answer_is_accepted_and_counted() {
 #[test]
 fn one_call_answers_many_challenges_and_one_bad_answer_fails_them_all() {
 	ExtBuilder::default().contracts(2).build_and_execute(|| {
-		for contract in 0..2 {
-			assert_ok!(Proofs::proof_of_storage_request(
-				RuntimeOrigin::signed(SPONSOR),
-				ChallengeRequest { contract }
-			));
-		}
+		request_each(2);
 		let (first, chunks_first) = open_in(0, HOSTER_A);
 		let (second, chunks_second) = open_in(1, HOSTER_A);
 		let mut bad = honest_answer(second, &chunks_second);
@@ -637,5 +646,107 @@ fn a_copy_that_does_not_decode_to_the_feed_proves_nothing() {
 			proof.copy_path = encoding::commitment_path(&leaves, position).unwrap();
 		}
 		assert_noop!(respond(HOSTER_A, vec![answer]), Error::<Test>::InvalidProof);
+	});
+}
+
+/// What the pool says of `call` signed by `who` (`None`: unsigned), from `source`.
+fn pool_check(
+	who: Option<AccountId>,
+	call: crate::Call<Test>,
+	source: TransactionSource,
+) -> Result<sp_runtime::transaction_validity::ValidTransaction, TransactionValidityError> {
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::DispatchTransaction;
+	let call = RuntimeCall::Proofs(call);
+	let origin = who.map_or_else(RuntimeOrigin::none, RuntimeOrigin::signed);
+	crate::CheckAnswers::<Test>::new()
+		.validate_only(origin, &call, &call.get_dispatch_info(), 0, source, 0)
+		.map(|(valid, _, _)| valid)
+}
+
+fn answer_call(proofs: Vec<StorageProof>) -> crate::Call<Test> {
+	crate::Call::proof_of_storage_response { proofs: answers(proofs) }
+}
+
+#[test]
+fn answers_are_operational_and_the_pool_takes_only_answers_to_open_challenges_of_their_signer() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	ExtBuilder::default().contracts(2).build_and_execute(|| {
+		request_each(2);
+		let (first, chunks_first) = open_in(0, HOSTER_A);
+		let (second, chunks_second) = open_in(1, HOSTER_A);
+		let answer = |id, chunks: &[u32]| honest_answer(id, chunks);
+		let both = answer_call(vec![answer(first, &chunks_first), answer(second, &chunks_second)]);
+		assert_eq!(both.get_dispatch_info().class, DispatchClass::Operational);
+		let external = TransactionSource::External;
+		let refused = |code: crate::AnswerRefusal| {
+			Err(TransactionValidityError::from(InvalidTransaction::Custom(code as u8)))
+		};
+
+		// Open, the signer's, before the deadline: valid through the deadline's block, one tag
+		// per challenge (so the pool holds one answer per challenge).
+		let deadline = Challenges::<Test>::get(first).expect("open").deadline;
+		let now = System::block_number();
+		let valid = pool_check(Some(HOSTER_A), both.clone(), external).expect("valid");
+		assert_eq!(valid.provides, vec![crate::answer_tag(first), crate::answer_tag(second)]);
+		assert_eq!(valid.longevity, deadline - now + 1);
+
+		// Another hoster's, twice the same, none, unsigned: refused with their reasons.
+		assert_eq!(
+			pool_check(Some(HOSTER_B), both.clone(), external),
+			refused(crate::AnswerRefusal::NotChallengedHoster)
+		);
+		let twice = answer_call(vec![answer(first, &chunks_first), answer(first, &chunks_first)]);
+		assert_eq!(
+			pool_check(Some(HOSTER_A), twice, external),
+			refused(crate::AnswerRefusal::DuplicateAnswer)
+		);
+		assert_eq!(
+			pool_check(Some(HOSTER_A), answer_call(vec![]), external),
+			refused(crate::AnswerRefusal::NoAnswers)
+		);
+		assert_eq!(
+			pool_check(None, both.clone(), external),
+			refused(crate::AnswerRefusal::Unsigned)
+		);
+		let unknown = answer_call(vec![answer(99, &chunks_first)]);
+		assert_eq!(
+			pool_check(Some(HOSTER_A), unknown, external),
+			refused(crate::AnswerRefusal::ChallengeClosed)
+		);
+
+		// Once one of them is answered, the pair is refused.
+		assert_ok!(respond(HOSTER_A, vec![answer(first, &chunks_first)]));
+		assert_eq!(
+			pool_check(Some(HOSTER_A), both.clone(), external),
+			refused(crate::AnswerRefusal::ChallengeClosed)
+		);
+		let rest = answer_call(vec![answer(second, &chunks_second)]);
+		assert!(pool_check(Some(HOSTER_A), rest.clone(), external).is_ok());
+		// Past its deadline (before the deadline job), so is the other.
+		set_block(deadline + 1);
+		assert_eq!(
+			pool_check(Some(HOSTER_A), rest.clone(), external),
+			refused(crate::AnswerRefusal::ChallengeClosed)
+		);
+
+		// In a block the extension checks nothing (the call does), and other calls pass.
+		assert_eq!(
+			pool_check(Some(HOSTER_A), rest, TransactionSource::InBlock),
+			Ok(Default::default())
+		);
+		assert_eq!(
+			pool_check(
+				Some(SPONSOR),
+				crate::Call::proof_of_storage_request { data: request() },
+				external
+			),
+			Ok(Default::default())
+		);
+		assert_eq!(
+			crate::CheckAnswers::<Test>::new().weight(&RuntimeCall::Proofs(both)),
+			Weight::zero()
+		);
+		expire(deadline + 1);
 	});
 }

@@ -158,14 +158,19 @@ impl pallet_datdot_proofs::Config for Runtime {
 	type Ratings = Roles;
 	type Randomness = BabeRandomness;
 	type ChallengePeriod = ChallengePeriod;
-	// 64 positions a block: the sweep keeps every position challenged once per period up to
-	// 6,400 positions, and half as many again at random up to 3,200 (`docs/PERFORMANCE.md`).
-	type ChallengesPerBlock = ConstU32<64>;
-	// The block's own and two sponsor requests of 8 hosters.
-	type MaxChallengesPerBlock = ConstU32<80>;
+	// 24 positions a block: the sweep keeps every position challenged once per period up to
+	// 2,400 positions, and half as many again at random up to 1,200 (`docs/PERFORMANCE.md`).
+	// The budget is set by what the answers carry: a block's worth of challenges (below) must
+	// be answerable in the half of a block's length kept for operational transactions, at
+	// 69.1 KB an answer at worst (`integrity_test` checks it).
+	type ChallengesPerBlock = ConstU32<24>;
+	// The block's own and one sponsor request of 8 hosters.
+	type MaxChallengesPerBlock = ConstU32<32>;
 	type MaxAnswersPerCall = ConstU32<16>;
 	type ChallengeTimeout = ChallengeTimeout;
-	type ChunksPerChallenge = ConstU32<4>;
+	// One chunk a challenge: four chunks in one challenge or one in each of four sample a copy
+	// alike, byte for byte, and one lets a block's answers cover four times as many positions.
+	type ChunksPerChallenge = ConstU32<1>;
 	type MaxChunkSize = ConstU32<{ 64 * 1024 }>;
 	type MaxHostersPerContract = MaxHostersU32;
 	type MaxConsecutiveFailures = ConstU32<3>;

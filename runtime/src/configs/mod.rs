@@ -24,8 +24,12 @@ use crate::{
 	VERSION,
 };
 
-/// Normal extrinsics may fill this share of a block; the rest is kept for operational ones.
+/// Normal extrinsics may fill this share of a block's weight; the rest is kept for operational
+/// ones.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Normal extrinsics may fill this share of a block's length; the rest is kept for operational
+/// ones (storage-proof answers).
+const NORMAL_LENGTH_RATIO: Perbill = Perbill::from_percent(50);
 
 parameter_types! {
 	/// How many recent block hashes are kept (for mortal transactions).
@@ -38,12 +42,15 @@ parameter_types! {
 			Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
 			NORMAL_DISPATCH_RATIO,
 		);
-	/// At most 5 MiB of extrinsics a block.
+	/// At most 5 MiB of extrinsics a block, half of it kept for operational ones: storage-proof
+	/// answers carry their chunks, and a block's worth of them must fit however full of normal
+	/// transactions the block is (`pallet_datdot_proofs`' `integrity_test`). Half of 5 MiB is
+	/// still some 16,000 transfers, four times what fit in the normal weight.
 	pub RuntimeBlockLength: frame_system::limits::BlockLength =
 		frame_system::limits::BlockLength::builder()
 			.max_length(5 * 1024 * 1024)
 			.modify_max_length_for_class(DispatchClass::Normal, |max| {
-				*max = NORMAL_DISPATCH_RATIO * *max
+				*max = NORMAL_LENGTH_RATIO * *max
 			})
 			.build();
 	/// The generic Substrate address format.
@@ -182,6 +189,7 @@ where
 			frame_system::CheckGenesis::<Runtime>::new(),
 			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
 			frame_system::CheckNonce::<Runtime>::from(0),
+			pallet_datdot_proofs::CheckAnswers::<Runtime>::new(),
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
 			frame_system::WeightReclaim::<Runtime>::new(),

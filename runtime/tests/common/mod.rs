@@ -258,6 +258,26 @@ pub fn match_and_set_up_of(plan: u64, block: &dyn Fn(u64) -> Vec<u8>) -> u64 {
 	contract
 }
 
+/// The sponsor publishes the tests' plan: the whole feed, 2 hosters in `u3`, from block `start`.
+pub fn subscribe_plan(start: u32) {
+	assert_ok!(Plans::plan_subscribe(
+		signed(SPONSOR),
+		pallet_datdot_plans::PlanInput {
+			feed: feed_input(),
+			ranges: vec![ChunkRange { start: 0, end: LENGTH }],
+			regions: vec![b"u3".to_vec()],
+			hosters: Some(2),
+			start,
+			end: None,
+			min_performance: datdot_primitives::Performance {
+				max_latency_ms: 1_000,
+				min_bandwidth_kbps: 0,
+			},
+			priority: datdot_primitives::Priority::Normal,
+		}
+	));
+}
+
 /// The latest open challenge of hoster `n` in `contract`, with its chunks.
 pub fn open_challenge(contract: u64, n: u8) -> Option<(u64, Vec<u32>)> {
 	pallet_datdot_proofs::Challenges::<datdot_runtime::Runtime>::iter()
