@@ -224,7 +224,7 @@ mod benchmark_helper {
 	use datdot_primitives::{
 		attestor::{AttestorId, AttestorPair},
 		feed::{benchmark_feed, SignedTree, Signer, BENCHMARK_KNOWN_BLOCKS},
-		BenchmarkHelper, Performance, Region,
+		BenchmarkHelper, Performance,
 	};
 	use frame_support::traits::{fungible::Mutate, Get};
 	use sp_core::Pair;
@@ -259,13 +259,7 @@ mod benchmark_helper {
 		/// that is a valid region).
 		fn account(who: &AccountId, location: &[u8]) {
 			let _ = <Balances as Mutate<AccountId>>::set_balance(who, FUNDS);
-			let region = Region::new(location).ok();
-			doubles(|d| {
-				d.without_account.remove(who);
-				if let Some(region) = region {
-					d.locations.insert(*who, region);
-				}
-			});
+			testing::give_account(*who, location);
 		}
 
 		/// Gives `who` an account: the mock has no registry of providers.

@@ -259,3 +259,66 @@ pub fn signed_feed(length: u64, fork: u64) -> crate::feed::SignedTree {
 		signature: feed_author().sign(&log.signable(fork)).0,
 	}
 }
+
+// --- What the mocks' benchmark helpers share ---
+
+/// An account id of a mock's benchmark helper, derived from `what`.
+pub fn derived_account(what: impl codec::Encode) -> AccountId {
+	let hash = crate::blake2_256(&codec::Encode::encode(&(b"datdot/mock-bench", what)));
+	let mut word = [0u8; 8];
+	word.copy_from_slice(&hash[..8]);
+	AccountId::from_le_bytes(word)
+}
+
+/// Gives `who` an account at `location` (an invalid location keeps the default, `u3`).
+pub fn give_account(who: AccountId, location: &[u8]) {
+	doubles(|d| {
+		d.without_account.remove(&who);
+		if let Ok(location) = Region::new(location) {
+			d.locations.insert(who, location);
+		}
+	});
+}
+
+/// Records a plan in the doubles as `Plans` would for a benchmark, and returns its id (one past
+/// the last live plan): `sponsor`'s, for `hosters` hosters in `region`, over the benchmark feed
+/// of `length` blocks of `block_size` bytes ([`crate::feed::benchmark_feed`]), signed by the
+/// sponsor's key ([`signer`]), with a performance floor every benchmark provider meets.
+pub fn benchmark_plan(
+	sponsor: AccountId,
+	hosters: u8,
+	region: Region,
+	length: u64,
+	block_size: u32,
+) -> PlanId {
+	let roots = crate::feed::benchmark_feed(length, block_size).roots();
+	doubles(|d| {
+		let plan = d.plans.keys().next_back().map_or(0, |last| last + 1);
+		d.plans.insert(
+			plan,
+			PlanTerms {
+				sponsor,
+				regions: alloc::vec![region],
+				hosters,
+				min_performance: Performance { max_latency_ms: 10_000, min_bandwidth_kbps: 0 },
+				key: signer(sponsor).public().0,
+				length,
+				priority: Priority::Normal,
+				paused: false,
+			},
+		);
+		d.feeds.insert(plan, FeedTree { length, fork: 0, roots });
+		plan
+	})
+}
+
+/// The ranges of a benchmark plan's `contracts` contracts over `length` blocks: one contract
+/// covers the feed's known blocks, more cover one block each.
+pub fn benchmark_ranges(contracts: u32, length: u64) -> Vec<ChunkRange> {
+	let known = length.min(crate::feed::BENCHMARK_KNOWN_BLOCKS) as u32;
+	if contracts <= 1 {
+		alloc::vec![ChunkRange { start: 0, end: known }]
+	} else {
+		(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
+	}
+}

@@ -303,7 +303,7 @@ mod benchmark_helper {
 	use datdot_primitives::{
 		attestor::{AttestorId, AttestorPair},
 		blake2_256,
-		feed::{benchmark_feed, TreeBuilder, BENCHMARK_KNOWN_BLOCKS},
+		feed::{benchmark_feed, TreeBuilder},
 		BenchmarkHelper, Role,
 	};
 
@@ -319,10 +319,7 @@ mod benchmark_helper {
 
 	/// An account id of the benchmark helper's own, derived from `what`.
 	fn derived(what: impl Encode) -> AccountId {
-		let hash = blake2_256(&(b"datdot/mock-bench", what).encode());
-		let mut word = [0u8; 8];
-		word.copy_from_slice(&hash[..8]);
-		AccountId::from_le_bytes(word)
+		testing::derived_account(what)
 	}
 
 	/// `hoster`'s copy of `range` of the feed `log` in `contract`: its key, from a seed of its
@@ -373,12 +370,7 @@ mod benchmark_helper {
 	impl BenchmarkHelper<AccountId> for MockBenchmarkHelper {
 		/// Gives `who` an account at `location` (the mock has no balances).
 		fn account(who: &AccountId, location: &[u8]) {
-			doubles(|d| {
-				d.without_account.remove(who);
-				if let Ok(location) = Region::new(location) {
-					d.locations.insert(*who, location);
-				}
-			});
+			testing::give_account(*who, location);
 		}
 
 		/// Gives `who` an account: the mock has no registry of providers.
@@ -396,34 +388,9 @@ mod benchmark_helper {
 		) -> PlanId {
 			Self::account(sponsor, region);
 			let served = region_of(region);
-			let roots = benchmark_feed(length, block_size).roots();
-			let plan = doubles(|d| {
-				let plan = d.plans.keys().next_back().map_or(0, |last| last + 1);
-				d.plans.insert(
-					plan,
-					PlanTerms {
-						sponsor: *sponsor,
-						regions: vec![served.clone()],
-						hosters,
-						min_performance: Performance {
-							max_latency_ms: 10_000,
-							min_bandwidth_kbps: 0,
-						},
-						key: testing::signer(*sponsor).public().0,
-						length,
-						priority: Priority::Normal,
-						paused: false,
-					},
-				);
-				d.feeds.insert(plan, FeedTree { length, fork: 0, roots });
-				plan
-			});
-			let known = length.min(BENCHMARK_KNOWN_BLOCKS) as u32;
-			let ranges: Vec<ChunkRange> = if contracts <= 1 {
-				vec![ChunkRange { start: 0, end: known }]
-			} else {
-				(0..contracts).map(|i| ChunkRange { start: i, end: i + 1 }).collect()
-			};
+			let plan =
+				testing::benchmark_plan(*sponsor, hosters, served.clone(), length, block_size);
+			let ranges = testing::benchmark_ranges(contracts, length);
 			with_world(|w| {
 				for range in ranges {
 					let id = w.status.keys().chain(w.contracts.keys()).max().map_or(0, |c| c + 1);

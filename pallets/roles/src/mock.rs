@@ -187,7 +187,7 @@ mod benchmark_helper {
 	use codec::Encode;
 	use datdot_primitives::{
 		attestor::{AttestorId, AttestorPair},
-		blake2_256, BenchmarkHelper, Region,
+		blake2_256, BenchmarkHelper,
 	};
 	use frame_support::traits::fungible::Mutate;
 	use sp_core::Pair;
@@ -211,13 +211,7 @@ mod benchmark_helper {
 		/// that is a valid region).
 		fn account(who: &AccountId, location: &[u8]) {
 			let _ = <Balances as Mutate<AccountId>>::set_balance(who, FUNDS);
-			let region = Region::new(location).ok();
-			doubles(|d| {
-				d.without_account.remove(who);
-				if let Some(region) = region {
-					d.locations.insert(*who, region);
-				}
-			});
+			testing::give_account(*who, location);
 		}
 
 		/// Registers `who` through `Roles`, as the runtime's helper does.
