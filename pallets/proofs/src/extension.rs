@@ -92,7 +92,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<ValidTransaction, TransactionValidityError> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut provides = alloc::vec::Vec::new();
-		let mut last = None;
+		let mut earliest = None;
 		for id in challenges {
 			let tag = answer_tag(id);
 			if provides.contains(&tag) {
@@ -105,10 +105,12 @@ impl<T: Config> Pallet<T> {
 			if now > challenge.deadline {
 				return Err(AnswerRefusal::ChallengeClosed.into());
 			}
-			last = Some(last.map_or(challenge.deadline, |l| core::cmp::min(l, challenge.deadline)));
+			earliest = Some(
+				earliest.map_or(challenge.deadline, |e| core::cmp::min(e, challenge.deadline)),
+			);
 			provides.push(tag);
 		}
-		let deadline = last.ok_or(AnswerRefusal::NoAnswers)?;
+		let deadline = earliest.ok_or(AnswerRefusal::NoAnswers)?;
 		// Valid through the deadline's block: `now` is the block the answer would go in.
 		let longevity = deadline.saturating_sub(now).saturated_into::<u64>().saturating_add(1);
 		Ok(ValidTransaction { provides, longevity, ..Default::default() })
