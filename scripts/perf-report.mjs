@@ -66,6 +66,15 @@ line(`Measured on ${run.date || 'an unrecorded date'}${has('machine.txt') ? ` on
   `\`--steps ${run.steps} --repeat ${run.repeat}\` (the Benchmarks pallet with half of each), ` +
   'Wasm compiled execution. Reproduce with `./scripts/perf.sh`.');
 line();
+if (has('times.txt')) {
+  line('When each benchmark ran:');
+  line();
+  for (const entry of read('times.txt').trim().split('\n')) {
+    const [name, ...when] = entry.split(' ');
+    line(`- \`${name}\`: ${when.join(' ')}`);
+  }
+  line();
+}
 
 line('### Each call at its worst case, beside a transfer');
 line();

@@ -14,6 +14,10 @@
 #   ./scripts/perf.sh                  # everything (about two hours on 2 cores)
 #   STEPS=10 REPEAT=5 ./scripts/perf.sh
 #   PERF_SKIP_WEIGHTS=1 ./scripts/perf.sh   # only steps 2-4, from the weights already there
+#   PERF_PALLETS="pallet_datdot_proofs scale" ./scripts/perf.sh   # benchmark only these
+#     pallets ("scale": the scale benchmarks), after changing them, keeping the others' results
+#     from an earlier run in $PERF_DIR;
+#     $PERF_DIR/times.txt says when each was measured, and the report prints it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/setup.sh"
@@ -38,13 +42,26 @@ if [ -z "${PERF_SKIP_WEIGHTS:-}" ]; then
   "$node" --version >"$out/node-version.txt"
   lscpu | grep -E '^(Model name|CPU\(s\))' >"$out/machine.txt" || true
 
+  all="pallet_balances pallet_datdot_accounts pallet_datdot_roles pallet_datdot_plans
+    pallet_datdot_hosting pallet_datdot_proofs pallet_datdot_scheduler pallet_datdot_benchmarks
+    scale"
+  selected=" $(printf '%s ' ${PERF_PALLETS:-$all}) "
+  [ -n "${PERF_PALLETS:-}" ] || : >"$out/times.txt"
+  # When each benchmark ran: "<name> <date> <from> – <to> UTC", one line each.
+  measured() {
+    sed -i "/^$1 /d" "$out/times.txt"
+    echo "$1 $2 – $(date -u +%H:%M) UTC" >>"$out/times.txt"
+  }
   bench() {
-    local pallet="$1" steps="$2" repeat="$3"
+    local pallet="$1" steps="$2" repeat="$3" from
     shift 3
+    case "$selected" in *" $pallet "*) ;; *) return 0 ;; esac
     step "benchmark $pallet (steps $steps, repeat $repeat)"
+    from="$(date -u '+%Y-%m-%d %H:%M')"
     "$node" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*' \
       --steps "$steps" --repeat "$repeat" --wasm-execution compiled --heap-pages 4096 \
       --header scripts/weights-header.txt --json-file "$out/$pallet.json" "$@"
+    measured "$pallet" "$from"
   }
   # The reference call, measured on our runtime in this run.
   bench pallet_balances "$steps" "$repeat" --output runtime/src/weights/pallet_balances.rs
@@ -58,11 +75,15 @@ if [ -z "${PERF_SKIP_WEIGHTS:-}" ]; then
     --output runtime/src/weights/pallet_datdot_benchmarks.rs
   # One block's challenges at 10^1 … 10^6 positions, and at 10, 10^4 and 10^6 positions in a
   # state of the same size: measurements, not weights.
-  step "scale: one block's challenges at 10 … 1,000,000 positions"
   scale() {
+    case "$selected" in *" scale "*) ;; *) return 0 ;; esac
+    step "scale: $1"
+    local from
+    from="$(date -u '+%Y-%m-%d %H:%M')"
     "$node" benchmark pallet --chain dev --pallet pallet_datdot_proofs --extrinsic "$1" --extra \
       --steps "$2" --repeat "${SCALE_REPEAT:-5}" --wasm-execution compiled --heap-pages 4096 \
       --json-file "$out/$1.json" | tee "$out/$1.txt"
+    measured "$1" "$from"
   }
   scale challenge_block_at_scale 6
   scale challenge_block_at_scale_same_state 3

@@ -155,9 +155,11 @@ mod benchmarks {
 	}
 
 	/// An answer of `c` blocks of `s` bytes from a feed of `2^d` blocks: proofs of `d` nodes.
+	/// `c` starts at 0 (a challenge cut to no chunks, answered by none): the call's own cost,
+	/// and a second value of `c` for its slope when a challenge asks for one chunk, as ours do.
 	#[benchmark]
 	fn proof_of_storage_response(
-		c: Linear<1, { T::ChunksPerChallenge::get() }>,
+		c: Linear<0, { T::ChunksPerChallenge::get() }>,
 		s: Linear<1, { T::MaxChunkSize::get() }>,
 		d: Linear<2, MAX_PROOF_NODES>,
 	) -> Result<(), BenchmarkError> {
