@@ -29,7 +29,7 @@
 // --header
 // scripts/weights-header.txt
 // --json-file
-// /tmp/perf/pallet_balances.json
+// /root/.cache/datdot/target/perf/pallet_balances.json
 // --output
 // runtime/src/weights/pallet_balances.rs
 
@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 86_121_000 picoseconds.
-		Weight::from_parts(152_205_000, 0)
+		// Minimum execution time: 80_120_000 picoseconds.
+		Weight::from_parts(128_530_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 67_156_000 picoseconds.
-		Weight::from_parts(121_658_000, 0)
+		// Minimum execution time: 62_637_000 picoseconds.
+		Weight::from_parts(114_324_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 37_941_000 picoseconds.
-		Weight::from_parts(68_979_000, 0)
+		// Minimum execution time: 35_397_000 picoseconds.
+		Weight::from_parts(62_948_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 39_113_000 picoseconds.
-		Weight::from_parts(72_967_000, 0)
+		// Minimum execution time: 36_157_000 picoseconds.
+		Weight::from_parts(58_279_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 89_137_000 picoseconds.
-		Weight::from_parts(158_838_000, 0)
+		// Minimum execution time: 83_497_000 picoseconds.
+		Weight::from_parts(142_508_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 82_054_000 picoseconds.
-		Weight::from_parts(145_713_000, 0)
+		// Minimum execution time: 78_778_000 picoseconds.
+		Weight::from_parts(132_218_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 33_472_000 picoseconds.
-		Weight::from_parts(60_904_000, 0)
+		// Minimum execution time: 29_996_000 picoseconds.
+		Weight::from_parts(49_944_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -135,11 +135,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 32_421_000 picoseconds.
-		Weight::from_parts(33_212_000, 0)
+		// Minimum execution time: 29_745_000 picoseconds.
+		Weight::from_parts(478_645_410, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 362_511
-			.saturating_add(Weight::from_parts(42_289_616, 0).saturating_mul(u.into()))
+			// Standard Error: 431_912
+			.saturating_add(Weight::from_parts(25_756_467, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -148,24 +148,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 12_002_000 picoseconds.
-		Weight::from_parts(23_734_000, 0)
+		// Minimum execution time: 10_990_000 picoseconds.
+		Weight::from_parts(13_355_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 55_444_000 picoseconds.
-		Weight::from_parts(100_047_000, 0)
+		// Minimum execution time: 50_745_000 picoseconds.
+		Weight::from_parts(56_526_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 36_789_000 picoseconds.
-		Weight::from_parts(67_076_000, 0)
+		// Minimum execution time: 34_184_000 picoseconds.
+		Weight::from_parts(38_041_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

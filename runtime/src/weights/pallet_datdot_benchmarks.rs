@@ -29,7 +29,7 @@
 // --header
 // scripts/weights-header.txt
 // --json-file
-// /tmp/perf/pallet_datdot_benchmarks.json
+// /root/.cache/datdot/target/perf/pallet_datdot_benchmarks.json
 // --output
 // runtime/src/weights/pallet_datdot_benchmarks.rs
 
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `3240`
 		//  Estimated: `4939`
-		// Minimum execution time: 245_240_000 picoseconds.
-		Weight::from_parts(386_866_000, 0)
+		// Minimum execution time: 247_504_000 picoseconds.
+		Weight::from_parts(394_400_000, 0)
 			.saturating_add(Weight::from_parts(0, 4939))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -99,11 +99,11 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `1129 + h * (662 ±0)`
 		//  Estimated: `3791 + h * (10996 ±0)`
-		// Minimum execution time: 240_541_000 picoseconds.
-		Weight::from_parts(137_124_272, 0)
+		// Minimum execution time: 292_088_000 picoseconds.
+		Weight::from_parts(148_277_490, 0)
 			.saturating_add(Weight::from_parts(0, 3791))
-			// Standard Error: 11_225_975
-			.saturating_add(Weight::from_parts(183_802_965, 0).saturating_mul(h.into()))
+			// Standard Error: 9_347_754
+			.saturating_add(Weight::from_parts(188_649_213, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -147,11 +147,11 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `1220 + v * (1626 ±0)`
 		//  Estimated: `3670 + v * (3949 ±0)`
-		// Minimum execution time: 21_240_000 picoseconds.
-		Weight::from_parts(20_906_294, 0)
+		// Minimum execution time: 21_351_000 picoseconds.
+		Weight::from_parts(219_177_506, 0)
 			.saturating_add(Weight::from_parts(0, 3670))
-			// Standard Error: 6_903_273
-			.saturating_add(Weight::from_parts(178_929_377, 0).saturating_mul(v.into()))
+			// Standard Error: 10_077_255
+			.saturating_add(Weight::from_parts(151_118_819, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -171,11 +171,11 @@ impl<T: frame_system::Config> pallet_datdot_benchmarks::WeightInfo for WeightInf
 		// Proof Size summary in bytes:
 		//  Measured:  `666 + d * (338 ±0)`
 		//  Estimated: `6361 + d * (8279 ±681)`
-		// Minimum execution time: 18_825_000 picoseconds.
-		Weight::from_parts(74_813_478, 0)
+		// Minimum execution time: 14_297_000 picoseconds.
+		Weight::from_parts(78_795_846, 0)
 			.saturating_add(Weight::from_parts(0, 6361))
-			// Standard Error: 2_453_391
-			.saturating_add(Weight::from_parts(63_973_332, 0).saturating_mul(d.into()))
+			// Standard Error: 2_962_959
+			.saturating_add(Weight::from_parts(61_036_548, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(2))

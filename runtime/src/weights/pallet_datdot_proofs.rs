@@ -29,7 +29,7 @@
 // --header
 // scripts/weights-header.txt
 // --json-file
-// /tmp/perf/pallet_datdot_proofs.json
+// /root/.cache/datdot/target/perf/pallet_datdot_proofs.json
 // --output
 // runtime/src/weights/pallet_datdot_proofs.rs
 
@@ -59,21 +59,21 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Deadlines` (r:1 w:1)
-	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Challenges` (r:0 w:8)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn proof_of_storage_request(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `822 + h * (215 ±0)`
 		//  Estimated: `7127 + h * (2543 ±0)`
-		// Minimum execution time: 143_469_000 picoseconds.
-		Weight::from_parts(190_969_856, 0)
+		// Minimum execution time: 133_530_000 picoseconds.
+		Weight::from_parts(173_026_747, 0)
 			.saturating_add(Weight::from_parts(0, 7127))
-			// Standard Error: 1_274_695
-			.saturating_add(Weight::from_parts(36_298_174, 0).saturating_mul(h.into()))
+			// Standard Error: 1_444_031
+			.saturating_add(Weight::from_parts(36_537_771, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -81,7 +81,7 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 			.saturating_add(Weight::from_parts(0, 2543).saturating_mul(h.into()))
 	}
 	/// Storage: `Proofs::Challenges` (r:1 w:1)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Hosting::Contracts` (r:1 w:0)
 	/// Proof: `Hosting::Contracts` (`max_values`: None, `max_size`: Some(1474), added: 3949, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
@@ -94,20 +94,20 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Failures` (r:0 w:1)
 	/// Proof: `Proofs::Failures` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[1, 4]`.
+	/// The range of component `c` is `[0, 1]`.
 	/// The range of component `s` is `[1, 65536]`.
 	/// The range of component `d` is `[2, 52]`.
 	fn proof_of_storage_response(c: u32, s: u32, _d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1575 + c * (4 ±0)`
+		//  Measured:  `1576 + c * (4 ±0)`
 		//  Estimated: `11262`
-		// Minimum execution time: 421_561_000 picoseconds.
-		Weight::from_parts(441_518_000, 0)
+		// Minimum execution time: 144_841_000 picoseconds.
+		Weight::from_parts(168_887_000, 0)
 			.saturating_add(Weight::from_parts(0, 11262))
-			// Standard Error: 38_861_670
-			.saturating_add(Weight::from_parts(1_206_563_348, 0).saturating_mul(c.into()))
-			// Standard Error: 2_229
-			.saturating_add(Weight::from_parts(87_339, 0).saturating_mul(s.into()))
+			// Standard Error: 32_155_817
+			.saturating_add(Weight::from_parts(1_428_370_358, 0).saturating_mul(c.into()))
+			// Standard Error: 606
+			.saturating_add(Weight::from_parts(17_862, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -116,11 +116,11 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 1_222_000 picoseconds.
-		Weight::from_parts(2_482_635, 0)
+		// Minimum execution time: 1_182_000 picoseconds.
+		Weight::from_parts(2_481_311, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 734
-			.saturating_add(Weight::from_parts(560_992, 0).saturating_mul(l.into()))
+			// Standard Error: 508
+			.saturating_add(Weight::from_parts(532_780, 0).saturating_mul(l.into()))
 	}
 	/// The range of component `s` is `[1, 65536]`.
 	/// The range of component `d` is `[2, 52]`.
@@ -128,13 +128,13 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 25_328_000 picoseconds.
-		Weight::from_parts(30_517_000, 0)
+		// Minimum execution time: 30_046_000 picoseconds.
+		Weight::from_parts(3_004_833, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 12
-			.saturating_add(Weight::from_parts(1_535, 0).saturating_mul(s.into()))
-			// Standard Error: 15_828
-			.saturating_add(Weight::from_parts(299_196, 0).saturating_mul(d.into()))
+			// Standard Error: 22
+			.saturating_add(Weight::from_parts(1_713, 0).saturating_mul(s.into()))
+			// Standard Error: 29_645
+			.saturating_add(Weight::from_parts(664_768, 0).saturating_mul(d.into()))
 	}
 	/// Storage: `Proofs::PositionCount` (r:1 w:0)
 	/// Proof: `Proofs::PositionCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -147,48 +147,48 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 	/// Storage: `Proofs::Positions` (r:3 w:0)
 	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::Deadlines` (r:1 w:1)
-	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
+	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Proofs::NextChallengeId` (r:1 w:1)
 	/// Proof: `Proofs::NextChallengeId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Challenges` (r:0 w:64)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-	/// The range of component `v` is `[0, 64]`.
+	/// Storage: `Proofs::Challenges` (r:0 w:24)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
+	/// The range of component `v` is `[0, 24]`.
 	fn issue_challenges(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `10501`
-		//  Estimated: `18129 + v * (29 ±5)`
-		// Minimum execution time: 13_165_000 picoseconds.
-		Weight::from_parts(166_618_725, 0)
-			.saturating_add(Weight::from_parts(0, 18129))
-			// Standard Error: 69_444
-			.saturating_add(Weight::from_parts(9_861_169, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+		//  Estimated: `13533 + v * (350 ±41)`
+		// Minimum execution time: 12_974_000 picoseconds.
+		Weight::from_parts(135_986_940, 0)
+			.saturating_add(Weight::from_parts(0, 13533))
+			// Standard Error: 163_694
+			.saturating_add(Weight::from_parts(10_787_685, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 29).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 350).saturating_mul(v.into()))
 	}
 	/// Storage: `Proofs::Deadlines` (r:1 w:1)
-	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(654), added: 3129, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Challenges` (r:80 w:80)
-	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Positions` (r:80 w:0)
+	/// Proof: `Proofs::Deadlines` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Challenges` (r:32 w:32)
+	/// Proof: `Proofs::Challenges` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
+	/// Storage: `Proofs::Positions` (r:32 w:0)
 	/// Proof: `Proofs::Positions` (`max_values`: None, `max_size`: Some(3662), added: 6137, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::PositionIndex` (r:80 w:0)
+	/// Storage: `Proofs::PositionIndex` (r:32 w:0)
 	/// Proof: `Proofs::PositionIndex` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// Storage: `Roles::Ratings` (r:320 w:320)
+	/// Storage: `Roles::Ratings` (r:128 w:128)
 	/// Proof: `Roles::Ratings` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
-	/// Storage: `Proofs::Failures` (r:80 w:80)
+	/// Storage: `Proofs::Failures` (r:32 w:32)
 	/// Proof: `Proofs::Failures` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
-	/// The range of component `d` is `[0, 80]`.
+	/// The range of component `d` is `[0, 32]`.
 	fn expire_challenges(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `344 + d * (4002 ±0)`
-		//  Estimated: `4119 + d * (10272 ±0)`
-		// Minimum execution time: 12_413_000 picoseconds.
-		Weight::from_parts(13_706_000, 0)
-			.saturating_add(Weight::from_parts(0, 4119))
-			// Standard Error: 1_484_316
-			.saturating_add(Weight::from_parts(132_261_499, 0).saturating_mul(d.into()))
+		//  Measured:  `99 + d * (4020 ±0)`
+		//  Estimated: `3734 + d * (10272 ±0)`
+		// Minimum execution time: 7_374_000 picoseconds.
+		Weight::from_parts(8_977_000, 0)
+			.saturating_add(Weight::from_parts(0, 3734))
+			// Standard Error: 1_000_722
+			.saturating_add(Weight::from_parts(118_464_199, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -237,8 +237,8 @@ impl<T: frame_system::Config> pallet_datdot_proofs::WeightInfo for WeightInfo<T>
 		// Proof Size summary in bytes:
 		//  Measured:  `3461`
 		//  Estimated: `13830`
-		// Minimum execution time: 369_953_000 picoseconds.
-		Weight::from_parts(627_496_000, 0)
+		// Minimum execution time: 382_117_000 picoseconds.
+		Weight::from_parts(631_825_000, 0)
 			.saturating_add(Weight::from_parts(0, 13830))
 			.saturating_add(T::DbWeight::get().reads(29))
 			.saturating_add(T::DbWeight::get().writes(22))
