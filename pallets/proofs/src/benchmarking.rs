@@ -142,9 +142,10 @@ const SETTLE_READS: u32 = 2_000;
 /// no block of its size sorts up to 10,000 of them first. Committed just before the timer, as
 /// the benchmark would otherwise do, the first few hundred allocations of the measured block
 /// paid for sorting the setup's garbage: up to 200 ms in a block that otherwise takes 3 ms
-/// (seen with `perf`: the time went to `malloc_consolidate` and `_int_malloc`). Here the setup commits them itself and
-/// then reads a 64 KiB value until the sorting is done; the benchmark's own commit before the
-/// timer then holds only the challenges opened below. Only the extra benchmarks call this: the
+/// (seen with `perf`: the time went to `malloc_consolidate` and `_int_malloc`). Here the setup
+/// commits them itself and then reads a 64 KiB value [`SETTLE_READS`] times, whose allocations
+/// do the sorting; the benchmark's own commit before the timer then holds only the challenges
+/// opened below. Only the extra benchmarks call this: the
 /// test externalities cannot commit.
 fn settle() {
 	const KEY: &[u8] = b":datdot:benchmark:settle";
